@@ -1,0 +1,121 @@
+# convfilter - a plain Makefile: explicit object lists, no recursion.
+#
+#   make            build ./convfilter
+#   make check      build and run the whole test suite
+#   make demo       filter samples/ into demo/ (ignored by git)
+#   make deps       install the Debian build and test packages if missing
+#   make sanitize   make check under ASan + UBSan + LSan (clang)
+#   make install    honours PREFIX and DESTDIR
+
+PREFIX ?= /usr/local
+bindir ?= $(PREFIX)/bin
+datadir ?= $(PREFIX)/share
+mandir ?= $(datadir)/man
+filtersdir ?= $(datadir)/convfilter/filters
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+PKG_CONFIG ?= pkg-config
+BATS ?= bats
+PKGS = libpng libjpeg
+
+# Build directory and binary; `make sanitize` uses its own.
+B ?= build
+BIN ?= convfilter
+
+# Required flags come before the user's CFLAGS so the user can override.
+CF_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -pthread \
+	-DCF_FILTERSDIR='"$(filtersdir)"' -DCF_VERSION='"$(VERSION)"'
+VERSION = 1.0
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+LIBS = $(PKG_LIBS) -lm -pthread
+
+# The core: everything but the command line.
+CORE = tensor img img_png img_jpeg img_pnm kernel presets conv conv_ref convert
+# The command line.
+CLI = main util library
+
+CORE_OBJS = $(CORE:%=$(B)/%.o)
+CLI_OBJS = $(CLI:%=$(B)/%.o)
+UNIT_TESTS = $(B)/test_conv $(B)/test_kernel
+TOOLS = $(B)/mkfixture
+
+all: $(BIN)
+
+$(BIN): $(CLI_OBJS) $(CORE_OBJS)
+	$(CC) $(CF_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/%.o: src/%.c | pkgcheck $(B)
+	$(CC) $(CF_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(CPPFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/test_%: tests/unit/test_%.c $(CORE_OBJS) tests/unit/tap.h
+	$(CC) $(CF_CFLAGS) -Isrc $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE_OBJS) $(LIBS)
+
+$(B)/mkfixture: tests/tools/mkfixture.c | pkgcheck $(B)
+	$(CC) $(CF_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS)
+
+$(B):
+	mkdir -p $@
+
+# Stop with one clear line when a library is missing.
+pkgcheck:
+	@$(PKG_CONFIG) --exists $(PKGS) 2>/dev/null || { \
+	  echo "convfilter: missing build packages: pkg-config cannot find $(PKGS) (run 'make deps' or apt-get install pkg-config libpng-dev libjpeg-dev)" >&2; \
+	  exit 1; }
+
+check: $(BIN) $(UNIT_TESTS) $(TOOLS)
+	@for t in $(UNIT_TESTS); do echo "# $$t"; $$t || exit 1; done
+	CONVFILTER=$(CURDIR)/$(BIN) MKFIXTURE=$(CURDIR)/$(B)/mkfixture \
+	  $(BATS) --formatter pretty tests/
+
+demo: $(BIN)
+	@mkdir -p demo
+	./$(BIN) -k gaussian:2 samples/photo.jpg demo/photo-blur.jpg
+	./$(BIN) --kernel sobel samples/photo.png demo/photo-sobel.png
+	./$(BIN) -k sharpen samples/photo.png demo/photo-sharpen.png
+	./$(BIN) -k box:5 -k sobel:x --abs samples/chart.png demo/chart-edges-x.png
+	./$(BIN) -k emboss samples/chart.png demo/chart-emboss.png
+	@echo "demo: wrote $$(ls demo | wc -l) images into demo/"
+
+# Debian packages for building and testing; installed only when missing.
+DEPS_PKGS = gcc make pkg-config libpng-dev libjpeg-dev bats
+deps:
+	@missing=; for p in $(DEPS_PKGS); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	else echo "deps: all build and test packages are installed"; fi
+
+SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all
+sanitize:
+	$(MAKE) B=build-san BIN=convfilter-san CC=clang \
+	  CFLAGS="$(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" check
+
+lint:
+	mandoc -Tlint -W warning man/convfilter.1 man/convfilter.5
+
+install: $(BIN)
+	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(mandir)/man1 \
+	  $(DESTDIR)$(mandir)/man5 $(DESTDIR)$(filtersdir)
+	install -m 755 $(BIN) $(DESTDIR)$(bindir)/convfilter
+	install -m 644 man/convfilter.1 $(DESTDIR)$(mandir)/man1/
+	install -m 644 man/convfilter.5 $(DESTDIR)$(mandir)/man5/
+	install -m 644 filters/*.kernel $(DESTDIR)$(filtersdir)/
+
+uninstall:
+	rm -f $(DESTDIR)$(bindir)/convfilter \
+	  $(DESTDIR)$(mandir)/man1/convfilter.1 \
+	  $(DESTDIR)$(mandir)/man5/convfilter.5
+	rm -rf $(DESTDIR)$(filtersdir)
+
+clean:
+	rm -rf build build-san convfilter convfilter-san demo
+
+.PHONY: all check demo deps sanitize lint install uninstall clean pkgcheck
+
+-include $(CORE_OBJS:.o=.d) $(CLI_OBJS:.o=.d)

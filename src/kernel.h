@@ -1,0 +1,76 @@
+/*
+ * kernel.h - convolution kernels and the kernel-file format (convfilter(5)).
+ */
+#ifndef CF_KERNEL_H
+#define CF_KERNEL_H
+
+#include <stdio.h>
+
+#include "tensor.h"
+
+#define CF_KERNEL_MAX_SIDE 1024		/* KH and KW each */
+#define CF_KERNEL_MAX_WEIGHTS (1u << 24)	/* all weights of one kernel */
+
+/*
+ * One convolution: weight is CF_F32 [C_out, C_in/groups, KH, KW] with any
+ * scale directive already applied.  A depthwise kernel (a plain 2-D grid of
+ * weights) has weight [1, 1, KH, KW] and is applied to every channel of its
+ * input independently; its single bias (if any) is added to every channel.
+ */
+struct cf_kernel {
+	struct cf_tensor weight;
+	float *bias;		/* C_out values (1 for depthwise), or NULL */
+	int groups;		/* >= 1; 1 for depthwise (expanded when run) */
+	int depthwise;
+};
+
+/*
+ * A stage of the chain: one kernel, or two kernels whose results are
+ * combined as the gradient magnitude sqrt(a^2 + b^2) (sobel, prewitt,
+ * scharr without :x/:y).
+ */
+struct cf_stage {
+	char name[128];		/* the -k spec, for messages and printing */
+	int nkernels;		/* 1 or 2 */
+	struct cf_kernel k[2];
+};
+
+/*
+ * Parse kernel-file text (len bytes, need not be NUL-terminated) into k.
+ * name is used in messages, which read "NAME:LINE:COL: what is wrong"
+ * ("blur.kernel:3:7: expected a number, got 'x'") and are written to
+ * errbuf.  Returns 0 or CF_EKERNEL (or CF_ENOMEM / CF_EOVERFLOW).
+ * Numbers are parsed independently of the locale; NaN and infinities are
+ * rejected; sizes are capped before allocating.
+ */
+int cf_kernel_parse(const char *text, size_t len, const char *name,
+    struct cf_kernel *k, char *errbuf, size_t errlen);
+
+/* Read the file at path (at most 16 MiB) and parse it; CF_EIO if it
+ * cannot be read, message "cannot read: <strerror>". */
+int cf_kernel_load(const char *path, struct cf_kernel *k, char *errbuf,
+    size_t errlen);
+
+/* Write k to f in the kernel-file format, with a leading comment line
+ * "# title" when title is not NULL; reading it back gives the same
+ * weights (each printed with the fewest digits, at most %.9g's 9, that
+ * read back as the same float).  Returns 0 or CF_EIO. */
+int cf_kernel_write(FILE *f, const struct cf_kernel *k, const char *title);
+
+/*
+ * Parse the decimal number in s[0..n) (need not be NUL-terminated):
+ * [+-] digits [. digits] [(e|E) [+-] digits], at least one digit before
+ * the exponent, nothing else -- no spaces, hex, "nan" or "inf" -- and
+ * independent of the locale.  Returns 0 and sets *out, CF_EINVAL when s
+ * is not such a number, CF_EOVERFLOW when it is beyond the double range.
+ * Used for kernel files and preset parameters.
+ */
+int cf_kernel_parse_number(const char *s, size_t n, double *out);
+
+/* Make k a depthwise kernel of kh x kw weights (zeroed), no bias. */
+int cf_kernel_init_depthwise(struct cf_kernel *k, size_t kh, size_t kw);
+
+void cf_kernel_release(struct cf_kernel *k);
+void cf_stage_release(struct cf_stage *s);
+
+#endif

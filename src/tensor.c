@@ -1,0 +1,107 @@
+/* tensor.c - allocation and element conversion for struct cf_tensor. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tensor.h"
+
+const char *
+cf_strerror(int err)
+{
+	switch (err) {
+	case CF_OK:		return "success";
+	case CF_ENOMEM:		return "out of memory";
+	case CF_EIO:		return "input/output error";
+	case CF_EFORMAT:	return "invalid or unsupported data";
+	case CF_EKERNEL:	return "invalid kernel";
+	case CF_ESHAPE:		return "shapes do not match";
+	case CF_EOVERFLOW:	return "size too large";
+	case CF_EINVAL:		return "invalid argument";
+	case CF_ENOENT:		return "not found";
+	}
+	return "unknown error";
+}
+
+size_t
+cf_dtype_size(enum cf_dtype dtype)
+{
+	return dtype == CF_U8 ? 1 : sizeof(float);
+}
+
+int
+cf_size_mul(size_t a, size_t b, size_t *out)
+{
+	if (a && b > SIZE_MAX / a)
+		return CF_EOVERFLOW;
+	*out = a * b;
+	return 0;
+}
+
+int
+cf_tensor_init(struct cf_tensor *t, enum cf_dtype dtype, int ndim,
+    const size_t *shape)
+{
+	size_t n = cf_dtype_size(dtype);
+	int i;
+
+	memset(t, 0, sizeof(*t));
+	t->dtype = dtype;
+	if (ndim < 1 || ndim > CF_MAX_DIMS)
+		return CF_EINVAL;
+	for (i = 0; i < ndim; i++) {
+		if (shape[i] == 0)
+			return CF_EINVAL;
+		if (cf_size_mul(n, shape[i], &n))
+			return CF_EOVERFLOW;
+	}
+	/* calloc checks its own product, but n is already the total. */
+	if (!(t->data = calloc(1, n)))
+		return CF_ENOMEM;
+	t->owns_data = 1;
+	t->ndim = ndim;
+	for (i = ndim - 1, n = 1; i >= 0; i--) {
+		t->shape[i] = shape[i];
+		t->stride[i] = n;
+		n *= shape[i];
+	}
+	return 0;
+}
+
+void
+cf_tensor_release(struct cf_tensor *t)
+{
+	if (t->owns_data)
+		free(t->data);
+	memset(t, 0, sizeof(*t));
+}
+
+size_t
+cf_tensor_numel(const struct cf_tensor *t)
+{
+	size_t n = 1;
+	int i;
+
+	if (t->ndim == 0)
+		return 0;
+	for (i = 0; i < t->ndim; i++)
+		n *= t->shape[i];
+	return n;
+}
+
+int
+cf_tensor_u8_to_f32(const struct cf_tensor *src, struct cf_tensor *dst)
+{
+	const uint8_t *s = src->data;
+	float *d;
+	size_t i, n;
+	int err;
+
+	if (src->dtype != CF_U8)
+		return CF_EINVAL;
+	if ((err = cf_tensor_init(dst, CF_F32, src->ndim, src->shape)))
+		return err;
+	d = dst->data;
+	n = cf_tensor_numel(src);
+	for (i = 0; i < n; i++)
+		d[i] = s[i];
+	return 0;
+}

@@ -1,0 +1,75 @@
+/*
+ * tensor.h - the tensor type every module shares, and the error codes.
+ *
+ * Images are [C, H, W] (C = 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA, in that
+ * channel order); kernels are [C_out, C_in/groups, KH, KW], the layout of
+ * torch.nn.Conv2d.weight.  Tensors created here are contiguous, row-major.
+ */
+#ifndef CF_TENSOR_H
+#define CF_TENSOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* 0 is success; every core function returns 0 or one of these. */
+enum cf_err {
+	CF_OK = 0,
+	CF_ENOMEM,	/* allocation failed */
+	CF_EIO,		/* read or write failed */
+	CF_EFORMAT,	/* input data is not what it claims, or unsupported */
+	CF_EKERNEL,	/* kernel could not be parsed or built */
+	CF_ESHAPE,	/* shapes do not fit together (channels, empty output) */
+	CF_EOVERFLOW,	/* a size product overflows, or exceeds a limit */
+	CF_EINVAL,	/* invalid argument or parameter value */
+	CF_ENOENT,	/* no such preset, library kernel or file */
+};
+
+/* A static, lower-case description of err, never NULL. */
+const char *cf_strerror(int err);
+
+enum cf_dtype {
+	CF_U8,		/* 8-bit samples, 0..255 */
+	CF_F32,		/* float */
+};
+
+#define CF_MAX_DIMS 4
+
+struct cf_tensor {
+	enum cf_dtype dtype;
+	int ndim;
+	size_t shape[CF_MAX_DIMS];
+	size_t stride[CF_MAX_DIMS];	/* in elements, not bytes */
+	void *data;
+	int owns_data;			/* release() frees data only if set */
+};
+
+#define CF_TENSOR_INIT { CF_F32, 0, {0}, {0}, NULL, 0 }
+
+/*
+ * Allocate a zero-filled contiguous tensor of ndim (1..4) dimensions.
+ * Every dimension must be >= 1.  Returns CF_EOVERFLOW when the byte size
+ * does not fit in size_t, CF_ENOMEM when allocation fails; t is then left
+ * empty (safe to release).
+ */
+int cf_tensor_init(struct cf_tensor *t, enum cf_dtype dtype, int ndim,
+    const size_t *shape);
+
+/* Free owned data and reset t to empty.  Safe on an empty tensor. */
+void cf_tensor_release(struct cf_tensor *t);
+
+/* Number of elements (product of shape); 0 for an empty tensor. */
+size_t cf_tensor_numel(const struct cf_tensor *t);
+
+/* Bytes per element of dtype. */
+size_t cf_dtype_size(enum cf_dtype dtype);
+
+/*
+ * Set *out = a * b, returning 0, or CF_EOVERFLOW when the product does not
+ * fit in size_t.  Use for every size product before allocating.
+ */
+int cf_size_mul(size_t a, size_t b, size_t *out);
+
+/* Convert a CF_U8 tensor into a new CF_F32 tensor of the same shape. */
+int cf_tensor_u8_to_f32(const struct cf_tensor *src, struct cf_tensor *dst);
+
+#endif

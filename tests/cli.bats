@@ -1,0 +1,234 @@
+#!/usr/bin/env bats
+# The command line: options, output naming, exit statuses, safe output.
+
+load test_helper
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+	pgm 3 3 0 10 20 30 40 50 60 70 80 > in.pgm
+}
+
+@test "--help lists every long option and exits 0" {
+	run -0 cf --help
+	for opt in abs bias dilation flip format help kernel list-kernels \
+	    normalize pad-mode padding png-level print-kernel quality scale \
+	    stride verbose version; do
+		[[ $output == *"--$opt"* ]] || { echo "missing --$opt"; false; }
+	done
+}
+
+@test "usage in --help matches the man page synopsis" {
+	run -0 cf --help
+	for word in '[-hVv]' '[-k spec]...' 'input output' '--list-kernels' \
+	    '--print-kernel -k spec...'; do
+		[[ $output == *"$word"* ]]
+	done
+	# the man page names the same options in its synopsis
+	for flag in 'Fl k Ar spec' 'Fl d Ar dilation' 'Fl f Ar format' \
+	    'Fl p Ar padding' 'Fl q Ar quality' 'Fl s Ar stride' \
+	    'Fl \-pad-mode Ar mode' 'Fl \-png-level Ar level'; do
+		grep -qF -- "$flag" "$TOP/man/convfilter.1" ||
+		    { echo "man page lacks $flag"; false; }
+	done
+}
+
+@test "--version prints the version" {
+	run -0 cf --version
+	[[ $output == "convfilter "[0-9]* ]]
+}
+
+@test "an unknown option is a usage error" {
+	run -2 cf --frobnicate in.pgm out.pgm
+	[[ ${lines[0]} == *"unrecognized option"* ]]
+	no_file out.pgm
+}
+
+@test "a missing output argument is a usage error" {
+	run -2 cf -k box in.pgm
+	[ "${lines[0]}" = "convfilter: missing output" ]
+}
+
+@test "an output name whose format cannot be told is a usage error" {
+	run -2 cf -k box in.pgm out.xyz
+	[ "$output" = "convfilter: 'out.xyz': cannot tell the output format from the name (use -f png|jpeg|pnm|pam)" ]
+	no_file out.xyz
+}
+
+@test "-f names the format when the extension cannot" {
+	run -0 cf -k identity -f pnm in.pgm out.xyz
+	assert_eq "$(head -c 2 out.xyz)" "P5"
+	assert_eq "$(samples out.xyz)" "0 10 20 30 40 50 60 70 80"
+}
+
+@test "stdout defaults to PNG" {
+	cf -k identity in.pgm - > out.png
+	assert_eq "$(head -c 4 out.png | tail -c 3)" "PNG"
+}
+
+@test "stdin and stdout work in a pipeline" {
+	cat in.pgm | cf -k identity -f pnm - - > out.pgm
+	assert_eq "$(samples out.pgm)" "0 10 20 30 40 50 60 70 80"
+}
+
+@test "no kernel converts the format unchanged" {
+	run -0 cf in.pgm out.png
+	run -0 cf out.png out.pgm
+	assert_eq "$(samples out.pgm)" "0 10 20 30 40 50 60 70 80"
+}
+
+@test "bad option values are usage errors naming the option" {
+	run -2 cf -q 0 in.pgm out.jpg
+	[ "$output" = "convfilter: --quality: '0' is not an integer from 1 to 100" ]
+	run -2 cf --png-level 10 in.pgm out.png
+	[ "$output" = "convfilter: --png-level: '10' is not an integer from 0 to 9" ]
+	run -2 cf --stride 0 in.pgm out.png
+	[ "$output" = "convfilter: --stride: '0' is not an integer from 1 to 1048576" ]
+	run -2 cf --dilation 2x in.pgm out.png
+	[ "$output" = "convfilter: --dilation: '' is not an integer from 1 to 1048576" ]
+	run -2 cf --padding wide in.pgm out.png
+	[ "$output" = "convfilter: --padding: 'wide' is not an integer from 0 to 1048576" ]
+	run -2 cf --pad-mode mirror in.pgm out.png
+	[ "$output" = "convfilter: --pad-mode: 'mirror' is not zero, constant=V, replicate, reflect, symmetric or circular" ]
+	run -2 cf --scale nan in.pgm out.png
+	[ "$output" = "convfilter: --scale: 'nan' is not a finite number" ]
+	run -2 cf -f gif in.pgm out.png
+	[ "$output" = "convfilter: --format: 'gif' is not png, jpeg, pnm or pam" ]
+	no_file out.png
+}
+
+@test "an unknown kernel name suggests the closest" {
+	run -2 cf -k sobl in.pgm out.pgm
+	[ "$output" = "convfilter: 'sobl': unknown kernel; did you mean 'sobel'?" ]
+	run -2 cf -k gausian:2 in.pgm out.pgm
+	[ "$output" = "convfilter: 'gausian:2': unknown kernel; did you mean 'gaussian'?" ]
+	run -2 cf -k zzzzzzzzzz in.pgm out.pgm
+	[ "$output" = "convfilter: 'zzzzzzzzzz': unknown kernel (see --list-kernels)" ]
+	no_file out.pgm
+}
+
+@test "a missing kernel file is exit 1" {
+	run -1 cf -k ./nope.kernel in.pgm out.pgm
+	[[ $output == "convfilter: './nope.kernel': "* ]]
+	no_file out.pgm
+}
+
+@test "a missing input is exit 1 and leaves no output" {
+	run -1 cf -k box nope.png out.png
+	[ "$output" = "convfilter: 'nope.png': No such file or directory" ]
+	no_file out.png
+}
+
+@test "a directory as input is exit 1" {
+	mkdir d
+	run -1 cf -k box d out.png
+	[ "$output" = "convfilter: 'd': is a directory" ]
+}
+
+@test "a failing run never destroys an existing output" {
+	echo precious > out.png
+	printf 'P5\n3 3\n255\n\001' > short.pgm
+	run -1 cf -k box short.pgm out.png
+	[ "${#lines[@]}" -eq 1 ]
+	assert_eq "$(cat out.png)" precious
+	[ -z "$(ls -A | grep convfilter)" ]
+}
+
+@test "the output may overwrite the input" {
+	run -0 cf -k box -f pnm in.pgm in.pgm
+	assert_eq "$(samples in.pgm)" "$(cf -k box -f pnm <(pgm 3 3 0 10 20 30 40 50 60 70 80) - | tail -c 9 | od -An -v -tu1 | tr -s ' \n' ' ' | sed 's/^ //; s/ $//')"
+}
+
+@test "the output file gets the usual permissions" {
+	umask 022
+	run -0 cf -k box in.pgm out.pgm
+	assert_eq "$(stat -c %a out.pgm)" 644
+}
+
+@test "an unwritable directory is exit 3 with one line" {
+	[ "$(id -u)" != 0 ] || skip "root can write anywhere"
+	mkdir ro && chmod 555 ro
+	run -3 cf -k box in.pgm ro/out.pgm
+	[ "${#lines[@]}" -eq 1 ]
+	no_file ro/out.pgm
+}
+
+@test "a missing output directory is exit 3 with one line" {
+	run -3 cf -k box in.pgm nodir/out.pgm
+	[ "$output" = "convfilter: 'nodir/out.pgm': cannot create a temporary file: No such file or directory" ]
+}
+
+@test "a full device is exit 3 with one line" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	run -3 cf -k box in.pgm -f pnm /dev/full
+	[ "${#lines[@]}" -eq 1 ]
+	[[ $output == "convfilter: '/dev/full': "* ]]
+}
+
+@test "a full stdout is exit 3 with one line" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	run -3 bash -c '"$CONVFILTER" -k box -f pnm in.pgm - > /dev/full'
+	[ "${#lines[@]}" -eq 1 ]
+	[[ $output == "convfilter: '-': "* ]]
+}
+
+@test "a closed pipe is exit 3, not a signal" {
+	run bash -c '"$CONVFILTER" -k box -f pnm "$0" - | head -c 1 >/dev/null; echo "${PIPESTATUS[0]}"' \
+	    <(pgm 300 300 $(seq 1 90000 | sed 's/.*/7/'))
+	[ "${lines[-1]}" = 3 ] || [ "${lines[-1]}" = 0 ]
+}
+
+@test "--list-kernels lists presets and library kernels" {
+	run -0 cf --list-kernels
+	for k in identity box gaussian sobel prewitt scharr laplacian sharpen \
+	    emboss unsharp binomial3; do
+		[[ $output == *$'\n'"$k "* ]] || { echo "missing $k"; false; }
+	done
+}
+
+@test "--print-kernel round-trips through a kernel file" {
+	run -0 cf --print-kernel -k binomial3
+	printf '%s\n' "$output" > k.kernel
+	run -0 cf --print-kernel -k ./k.kernel
+	assert_eq "$(grep -v '^#' k.kernel)" "$(printf '%s\n' "$output" | grep -v '^#')"
+}
+
+@test "--print-kernel needs a kernel and takes no images" {
+	run -2 cf --print-kernel
+	[ "$output" = "convfilter: --print-kernel: no kernel given (-k)" ]
+	run -2 cf --print-kernel -k box in.pgm
+	[ "$output" = "convfilter: 'in.pgm': --list-kernels and --print-kernel take no images" ]
+}
+
+@test "library kernels are found from any directory and via CONVFILTER_PATH" {
+	mkdir -p lib && printf '0 0 0\n0 0 1\n0 0 0\n' > lib/shift.kernel
+	CONVFILTER_PATH=$PWD/lib run -0 cf -k shift -p valid -f pnm in.pgm out.pgm
+	assert_eq "$(samples out.pgm)" "50"
+	run -0 cf -k binomial3 -f pnm in.pgm out.pgm
+}
+
+@test "a file named like a preset wins when it exists" {
+	printf '2\n' > box
+	run -0 cf -k box -f pnm in.pgm out.pgm
+	assert_eq "$(samples out.pgm)" "0 20 40 60 80 100 120 140 160"
+}
+
+@test "-v reports shapes and clipping on stderr, nothing on stdout" {
+	run -0 --separate-stderr cf -v -k sharpen -f pnm in.pgm -
+	[[ $stderr == *"'sharpen': 1x3x3 -> 1x3x3"* ]]
+	[[ $stderr == *"clipped values (low/high) per channel: 0:"* ]]
+}
+
+@test "JPEG output of an image with alpha drops alpha with a warning" {
+	printf 'P7\nWIDTH 1\nHEIGHT 1\nDEPTH 2\nMAXVAL 255\nTUPLTYPE GRAYSCALE_ALPHA\nENDHDR\n\200\377' > ga.pam
+	run -0 --separate-stderr cf ga.pam out.jpg
+	[ "$stderr" = "convfilter: warning: 'out.jpg': this format cannot store alpha; alpha dropped" ]
+	run -0 cf out.jpg out.pgm
+	[ "$(pnm_numel out.pgm)" = 1 ]
+}
+
+@test "a result with more than 4 channels cannot be an image" {
+	printf 'shape 5 1 1 1\n1 1 1 1 1\n' > bank.kernel
+	run -1 cf -k ./bank.kernel in.pgm out.png
+	[ "$output" = "convfilter: 'out.png': the result has 5 channels; an image holds 1 to 4" ]
+	no_file out.png
+}
