@@ -65,7 +65,9 @@ pkgcheck:
 	  exit 1; }
 
 check: $(BIN) $(UNIT_TESTS) $(TOOLS)
-	@for t in $(UNIT_TESTS); do echo "# $$t"; $$t || exit 1; done
+	@for t in $(UNIT_TESTS); do \
+	  if $$t > $$t.log; then echo "$$t: $$(grep -c '^ok' $$t.log) passed"; \
+	  else grep -v '^ok' $$t.log; echo "$$t: FAILED"; exit 1; fi; done
 	CONVFILTER=$(CURDIR)/$(BIN) MKFIXTURE=$(CURDIR)/$(B)/mkfixture \
 	  $(BATS) --formatter pretty tests/
 

@@ -456,9 +456,12 @@ save(const struct options *o, enum cf_format fmt, const struct cf_tensor *img)
 	tmp = xmalloc(strlen(name) + 32);
 	sprintf(tmp, "%s/.convfilter-XXXXXX", dirname(dircopy));
 	free(dircopy);
-	if ((fd = mkstemp(tmp)) < 0)
-		die(EXIT_OUTPUT, "'%s': cannot create a temporary file: %s",
-		    name, strerror(errno));
+	if ((fd = mkstemp(tmp)) < 0) {
+		error("'%s': cannot create a temporary file: %s", name,
+		    strerror(errno));
+		free(tmp);
+		exit(EXIT_OUTPUT);
+	}
 	/* mkstemp makes 0600; give the file the mode a plain open would */
 	mask = umask(0);
 	umask(mask);
@@ -485,6 +488,17 @@ fail:
 	unlink(tmp);
 	free(tmp);
 	exit(EXIT_OUTPUT);
+}
+
+static void
+release_stages(struct options *o, struct cf_stage *stages)
+{
+	size_t i;
+
+	for (i = 0; i < o->nkernels; i++)
+		cf_stage_release(&stages[i]);
+	free(stages);
+	free(o->kernels);
 }
 
 int
@@ -517,6 +531,7 @@ main(int argc, char **argv)
 		lib_resolve(o.kernels[i], &stages[i]);
 	if (o.print_kernel) {
 		print_kernels(stages, o.nkernels);
+		release_stages(&o, stages);
 		close_stdout();
 		return 0;
 	}
@@ -549,10 +564,7 @@ main(int argc, char **argv)
 	/* save */
 	save(&o, fmt, &out);
 	cf_tensor_release(&out);
-	for (i = 0; i < o.nkernels; i++)
-		cf_stage_release(&stages[i]);
-	free(stages);
-	free(o.kernels);
+	release_stages(&o, stages);
 	close_stdout();
 	return 0;
 }

@@ -145,11 +145,15 @@ setup() {
 }
 
 @test "an unwritable directory is exit 3 with one line" {
-	[ "$(id -u)" != 0 ] || skip "root can write anywhere"
-	mkdir ro && chmod 555 ro
-	run -3 cf -k box in.pgm ro/out.pgm
-	[ "${#lines[@]}" -eq 1 ]
-	no_file ro/out.pgm
+	# root writes anywhere, except where the file system refuses
+	if [ "$(id -u)" = 0 ]; then
+		dir=/sys
+	else
+		mkdir ro && chmod 555 ro && dir=ro
+	fi
+	run -3 cf -k box in.pgm $dir/out.pgm
+	[ "$output" = "convfilter: '$dir/out.pgm': cannot create a temporary file: Permission denied" ]
+	no_file $dir/out.pgm
 }
 
 @test "a missing output directory is exit 3 with one line" {
@@ -172,9 +176,11 @@ setup() {
 }
 
 @test "a closed pipe is exit 3, not a signal" {
-	run bash -c '"$CONVFILTER" -k box -f pnm "$0" - | head -c 1 >/dev/null; echo "${PIPESTATUS[0]}"' \
-	    <(pgm 300 300 $(seq 1 90000 | sed 's/.*/7/'))
-	[ "${lines[-1]}" = 3 ] || [ "${lines[-1]}" = 0 ]
+	# 1 MB of output cannot fit in a pipe that head closes after 1 byte
+	{ printf 'P5\n1000 1000\n255\n'; head -c 1000000 /dev/zero | tr '\0' '\7'; } > big.pgm
+	run bash -c '"$CONVFILTER" -k box -f pnm big.pgm - | head -c 1 >/dev/null; echo "${PIPESTATUS[0]}"'
+	[ "${lines[-1]}" = 3 ]
+	[ "${lines[0]}" = "convfilter: '-': write error: Broken pipe" ]
 }
 
 @test "--list-kernels lists presets and library kernels" {
