@@ -19,6 +19,7 @@
 #define MAX_DIRS 64
 
 static char exe_filters[PATH_MAX];	/* filters/ beside the executable */
+static char exe_share[PATH_MAX];	/* ../share/convfilter/filters from it */
 
 void
 lib_init(const char *argv0)
@@ -38,11 +39,16 @@ lib_init(const char *argv0)
 	*slash = '\0';
 	snprintf(exe_filters, sizeof(exe_filters), "%.*s/filters",
 	    (int)(sizeof(exe_filters) - 9), exe);
+	/* an installed tree is found wherever it was installed (DESTDIR) */
+	snprintf(exe_share, sizeof(exe_share), "%.*s/../share/convfilter/"
+	    "filters", (int)(sizeof(exe_share) - 30), exe);
 }
 
 /*
  * The search path, in order: $CONVFILTER_PATH's directories, filters/
- * beside the executable, the installed directory.  Returns the count;
+ * beside the executable (the source tree), share/convfilter/filters
+ * relative to it (an installed tree, wherever it was moved), the
+ * directory named at build time.  Returns the count;
  * the strings point into buf.
  */
 static size_t
@@ -53,11 +59,13 @@ search_dirs(const char **dirs, char *buf, size_t len)
 	char *p, *save;
 
 	if (env && snprintf(buf, len, "%s", env) < (int)len)
-		for (p = strtok_r(buf, ":", &save); p && n < MAX_DIRS - 2;
+		for (p = strtok_r(buf, ":", &save); p && n < MAX_DIRS - 3;
 		    p = strtok_r(NULL, ":", &save))
 			dirs[n++] = p;
-	if (*exe_filters)
+	if (*exe_filters) {
 		dirs[n++] = exe_filters;
+		dirs[n++] = exe_share;
+	}
 	dirs[n++] = CF_FILTERSDIR;
 	return n;
 }

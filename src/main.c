@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,8 @@ enum {
 	OPT_BIAS,
 	OPT_FLIP,
 	OPT_LIST_KERNELS,
+	OPT_MAX_PIXELS,
+	OPT_MAX_SIDE,
 	OPT_NORMALIZE,
 	OPT_PAD_MODE,
 	OPT_PNG_LEVEL,
@@ -62,6 +65,8 @@ static const struct option long_opts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "kernel", required_argument, NULL, 'k' },
 	{ "list-kernels", no_argument, NULL, OPT_LIST_KERNELS },
+	{ "max-pixels", required_argument, NULL, OPT_MAX_PIXELS },
+	{ "max-side", required_argument, NULL, OPT_MAX_SIDE },
 	{ "normalize", no_argument, NULL, OPT_NORMALIZE },
 	{ "pad-mode", required_argument, NULL, OPT_PAD_MODE },
 	{ "padding", required_argument, NULL, 'p' },
@@ -82,8 +87,9 @@ usage(FILE *f)
 	fputs(
 "usage: convfilter [-hVv] [-k spec]... [-d dilation] [-f format]\n"
 "                  [-p padding] [-q quality] [-s stride] [--abs]\n"
-"                  [--bias value] [--flip] [--normalize] [--pad-mode mode]\n"
-"                  [--png-level level] [--scale factor] input output\n"
+"                  [--bias value] [--flip] [--max-pixels n] [--max-side n]\n"
+"                  [--normalize] [--pad-mode mode] [--png-level level]\n"
+"                  [--scale factor] input output\n"
 "       convfilter --list-kernels\n"
 "       convfilter --print-kernel -k spec...\n", f);
 }
@@ -124,6 +130,10 @@ help(void)
 "                         extension; png for '-')\n"
 "  -q, --quality N        JPEG quality 1..100 (default 90)\n"
 "      --png-level N      PNG compression level 0..9 (default 6)\n"
+"\n"
+"Limits (checked before any large allocation):\n"
+"      --max-pixels N     largest input or output, in pixels (128000000)\n"
+"      --max-side N       largest input width or height (65535)\n"
 "\n"
 "  -v, --verbose          report shapes and clipped values on stderr\n"
 "  -h, --help             show this help\n"
@@ -237,6 +247,14 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_LIST_KERNELS:
 			o->list_kernels = 1;
+			break;
+		case OPT_MAX_PIXELS:
+			o->load.max_pixels = (uint64_t)parse_long(
+			    "--max-pixels", optarg, 1, LONG_MAX);
+			break;
+		case OPT_MAX_SIDE:
+			o->load.max_side = (uint32_t)parse_long("--max-side",
+			    optarg, 1, UINT32_MAX);
 			break;
 		case OPT_NORMALIZE:
 			o->convert.normalize = 1;
@@ -361,7 +379,7 @@ run_stages(const struct options *o, const struct cf_stage *stages,
 		    shape, err, sizeof(err));
 		if (!rc && shape[1] * shape[2] > o->load.max_pixels) {
 			die(EXIT_INPUT, "'%s': output would be %zux%zu, over "
-			    "the %llu-pixel limit", stages[i].name, shape[2],
+			    "the %llu-pixel limit (--max-pixels)", stages[i].name, shape[2],
 			    shape[1], (unsigned long long)o->load.max_pixels);
 		}
 		if (!rc)

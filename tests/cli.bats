@@ -238,3 +238,17 @@ setup() {
 	[ "$output" = "convfilter: 'out.png': the result has 5 channels; an image holds 1 to 4" ]
 	no_file out.png
 }
+
+@test "--max-pixels and --max-side refuse large images before reading them" {
+	pgm 4 3 $(seq 1 12) > w.pgm
+	run -1 cf --max-pixels 11 w.pgm out.pgm
+	[ "$output" = "convfilter: 'w.pgm': image is 4x3, over the 11-pixel limit (--max-pixels)" ]
+	run -1 cf --max-side 3 w.pgm out.pgm
+	[ "$output" = "convfilter: 'w.pgm': image side 4 is over the 3 limit (--max-side)" ]
+	run -0 cf --max-pixels 12 --max-side 4 w.pgm out.pgm
+	# the result of a stage is limited too
+	run -1 cf --max-pixels 20 -k identity -p 1 w.pgm out.pgm
+	[ "$output" = "convfilter: 'identity': output would be 6x5, over the 20-pixel limit (--max-pixels)" ]
+	run -2 cf --max-pixels 0 w.pgm out.pgm
+	[ "$output" = "convfilter: --max-pixels: '0' is not an integer from 1 to 9223372036854775807" ]
+}
