@@ -81,7 +81,7 @@ demo: $(BIN)
 	@echo "demo: wrote $$(ls demo | wc -l) images into demo/"
 
 # Debian packages for building and testing; installed only when missing.
-DEPS_PKGS = gcc make pkg-config libpng-dev libjpeg-dev bats
+DEPS_PKGS = gcc make pkg-config libpng-dev libjpeg-dev bats mandoc
 deps:
 	@missing=; for p in $(DEPS_PKGS); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
