@@ -5,6 +5,9 @@
 #   make demo       filter samples/ into demo/ (ignored by git)
 #   make deps       install the Debian build and test packages if missing
 #   make sanitize   make check under ASan + UBSan + LSan (clang)
+#   make fuzz       build the libFuzzer targets and seeds in build-fuzz/
+#   make fuzz-smoke run each fuzzer FUZZ_TIME (30) seconds; fail on a crash
+#   make memcheck   a representative subset under valgrind, zero errors
 #   make install    honours PREFIX and DESTDIR
 
 PREFIX ?= /usr/local
@@ -32,14 +35,14 @@ PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 LIBS = $(PKG_LIBS) -lm -pthread
 
 # The core: everything but the command line.
-CORE = tensor img img_png img_jpeg img_pnm kernel presets conv conv_ref convert
+CORE = tensor img img_png img_jpeg img_pnm kernel presets conv conv_ref conv_fast convert img_npy pool conv_transpose img_probe info
 # The command line.
 CLI = main util library
 
 CORE_OBJS = $(CORE:%=$(B)/%.o)
 CLI_OBJS = $(CLI:%=$(B)/%.o)
-UNIT_TESTS = $(B)/test_conv $(B)/test_kernel
-TOOLS = $(B)/mkfixture
+UNIT_TESTS = $(B)/test_conv $(B)/test_kernel $(B)/test_fast $(B)/test_tensor
+TOOLS = $(B)/mkfixture $(B)/mkbad
 
 all: $(BIN)
 
@@ -49,11 +52,18 @@ $(BIN): $(CLI_OBJS) $(CORE_OBJS)
 $(B)/%.o: src/%.c | pkgcheck $(B)
 	$(CC) $(CF_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(CPPFLAGS) -MMD -MP -c -o $@ $<
 
+# sqrt may vectorise in the fast engine (its arguments are never negative).
+$(B)/conv_fast.o: CF_CFLAGS += -fno-math-errno
+
 $(B)/test_%: tests/unit/test_%.c $(CORE_OBJS) tests/unit/tap.h
 	$(CC) $(CF_CFLAGS) -Isrc $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE_OBJS) $(LIBS)
 
 $(B)/mkfixture: tests/tools/mkfixture.c | pkgcheck $(B)
 	$(CC) $(CF_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS)
+
+# The generated bad-input corpus (tests/bad.bats); zlib comes with libpng.
+$(B)/mkbad: tests/tools/mkbad.c | pkgcheck $(B)
+	$(CC) $(CF_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) -lz
 
 $(B):
 	mkdir -p $@
@@ -69,6 +79,7 @@ check: $(BIN) $(UNIT_TESTS) $(TOOLS)
 	  if $$t > $$t.log; then echo "$$t: $$(grep -c '^ok' $$t.log) passed"; \
 	  else grep -v '^ok' $$t.log; echo "$$t: FAILED"; exit 1; fi; done
 	CONVFILTER=$(CURDIR)/$(BIN) MKFIXTURE=$(CURDIR)/$(B)/mkfixture \
+	  MKBAD=$(CURDIR)/$(B)/mkbad \
 	  $(BATS) --formatter pretty tests/
 
 demo: $(BIN)
@@ -98,6 +109,54 @@ sanitize:
 	$(MAKE) B=build-san BIN=convfilter-san CC=clang \
 	  CFLAGS="$(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" check
 
+# libFuzzer targets (clang) for the image loaders and the kernel parser,
+# built in build-fuzz with ASan + UBSan; seed corpora are generated from
+# tests/ and filters/ into build-fuzz/seeds.  `make fuzz` builds them and
+# the seeds; `make fuzz-smoke` runs each target FUZZ_TIME seconds and fails
+# on any crash, leak, timeout or sanitizer report (the reproducer is left
+# in build-fuzz/ as crash-*, leak-*, timeout-* or oom-*).
+FUZZ_TARGETS = fuzz_img fuzz_kernel
+FUZZ_TIME ?= 30
+FUZZ_SAN = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all
+FUZZ_OPTS = -max_total_time=$(FUZZ_TIME) -rss_limit_mb=2048 -timeout=10 \
+	-print_final_stats=1
+fuzz:
+	$(MAKE) B=build-fuzz CC=clang \
+	  CFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" \
+	  LDFLAGS="$(FUZZ_SAN)" fuzz-build
+
+fuzz-build: $(FUZZ_TARGETS:%=$(B)/%) $(B)/mkfixture $(B)/mkbad
+	tests/fuzz/seeds.sh $(CURDIR)/$(B)/mkfixture $(CURDIR)/$(B)/mkbad \
+	  $(B)/seeds
+
+$(B)/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_OBJS)
+	$(CC) $(CF_CFLAGS) -Isrc $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) \
+	  -fsanitize=fuzzer -o $@ $< $(CORE_OBJS) $(LIBS)
+
+fuzz-smoke: fuzz
+	@for t in img kernel; do \
+	  echo "== fuzz_$$t for $(FUZZ_TIME) s"; \
+	  rm -rf build-fuzz/corpus-$$t; mkdir -p build-fuzz/corpus-$$t; \
+	  build-fuzz/fuzz_$$t $(FUZZ_OPTS) -artifact_prefix=build-fuzz/ \
+	    build-fuzz/corpus-$$t build-fuzz/seeds/$$t \
+	    > build-fuzz/fuzz_$$t.log 2>&1 || \
+	    { tail -40 build-fuzz/fuzz_$$t.log; \
+	      echo "fuzz_$$t: FAILED (see build-fuzz/fuzz_$$t.log)"; exit 1; }; \
+	  grep -E '^(Done|stat::number_of_executed_units)' \
+	    build-fuzz/fuzz_$$t.log; \
+	done
+
+# valgrind memcheck on a representative subset (tests/memcheck.sh).
+memcheck: $(BIN) $(TOOLS)
+	tests/memcheck.sh $(CURDIR)/$(BIN) $(CURDIR)/$(B)/mkfixture \
+	  $(CURDIR)/$(B)/mkbad
+
+# Timing against libvips, ImageMagick and OpenCV when installed (never
+# asserted); inputs are generated into bench-data/.  See tests/bench/.
+bench: $(BIN)
+	tests/bench/bench.sh ./$(BIN)
+
 lint:
 	mandoc -Tlint -W warning man/convfilter.1 man/convfilter.5
 
@@ -116,8 +175,9 @@ uninstall:
 	rm -rf $(DESTDIR)$(filtersdir)
 
 clean:
-	rm -rf build build-san convfilter convfilter-san demo
+	rm -rf build build-san build-fuzz convfilter convfilter-san demo
 
-.PHONY: all check demo deps sanitize lint install uninstall clean pkgcheck
+.PHONY: all bench check demo deps sanitize lint install uninstall clean pkgcheck \
+	fuzz fuzz-build fuzz-smoke memcheck
 
 -include $(CORE_OBJS:.o=.d) $(CLI_OBJS:.o=.d)

@@ -202,6 +202,9 @@ cf_conv2d_shape(const size_t *xshape, const struct cf_kernel *k,
 	size_t cin = xshape[0], cout, expect, ph, pw, n;
 	int err;
 
+	if (p->transpose)
+		return cf_conv_transpose2d_shape(xshape, k, p, yshape, errbuf,
+		    errlen);
 	if ((err = check_params(p, errbuf, errlen)) ||
 	    (err = check_kernel(k, errbuf, errlen)))
 		return err;
@@ -257,8 +260,10 @@ cf_conv2d(const struct cf_tensor *x, const struct cf_kernel *k,
     const struct cf_conv_params *p, struct cf_tensor *y, char *errbuf,
     size_t errlen)
 {
-	/* Fast paths go here; each is tested against the reference. */
-	return cf_conv2d_ref(x, k, p, y, errbuf, errlen);
+	if (p->transpose)
+		return cf_conv_transpose2d(x, k, p, y, errbuf, errlen);
+	/* conv_fast.c: bit-identical to cf_conv2d_ref (test_fast.c) */
+	return cf_conv2d_fast(x, k, p, 1, y, errbuf, errlen);
 }
 
 int
@@ -268,10 +273,12 @@ cf_conv_stage(const struct cf_tensor *x, const struct cf_stage *st,
 {
 	struct cf_tensor a = CF_TENSOR_INIT, b = CF_TENSOR_INIT;
 	float *pa, *pb;
-	size_t i, n;
+	size_t n;
 	int err;
 
 	memset(y, 0, sizeof(*y));
+	if (st->kind == CF_STAGE_POOL)
+		return cf_pool2d(x, &st->pool, y, errbuf, errlen);
 	if (st->nkernels == 1)
 		return cf_conv2d(x, &st->k[0], p, y, errbuf, errlen);
 	if (st->nkernels != 2) {
@@ -292,13 +299,27 @@ cf_conv_stage(const struct cf_tensor *x, const struct cf_stage *st,
 	pa = a.data;
 	pb = b.data;
 	n = cf_tensor_numel(&a);
-	for (i = 0; i < n; i++)
-		pa[i] = (float)sqrt((double)pa[i] * pa[i] +
-		    (double)pb[i] * pb[i]);
+	cf_conv_magnitude(pa, pb, n, p->threads);
 	*y = a;
 	a.owns_data = 0;
 out:
 	cf_tensor_release(&b);
 	cf_tensor_release(&a);
 	return err;
+}
+
+int
+cf_conv_stage_shape(const size_t *xshape, const struct cf_stage *st,
+    const struct cf_conv_params *p, size_t *yshape, char *errbuf,
+    size_t errlen)
+{
+	if (st->kind == CF_STAGE_POOL)
+		return cf_pool2d_shape(xshape, &st->pool, yshape, errbuf,
+		    errlen);
+	if (st->nkernels < 1 || st->nkernels > 2) {
+		snprintf(errbuf, errlen, "a stage has 1 or 2 kernels, not %d",
+		    st->nkernels);
+		return CF_EINVAL;
+	}
+	return cf_conv2d_shape(xshape, &st->k[0], p, yshape, errbuf, errlen);
 }

@@ -38,6 +38,15 @@ struct cf_conv_params {
 	enum cf_pad_mode pad_mode;
 	float pad_value;		/* CF_PAD_CONSTANT only */
 	int flip;			/* true convolution: kernel rotated 180 */
+	/*
+	 * Transposed convolution (conv_transpose.c): the weight is then
+	 * [C_in, C_out/groups, KH, KW] and the pad mode does not apply.
+	 */
+	int transpose;
+	int outpad_h, outpad_w;		/* transpose only: output padding */
+	/* Worker threads for cf_conv2d (conv_fast.c); <= 1 means one.  The
+	 * result does not depend on it. */
+	int threads;
 };
 
 /* The most samples (C_out * H_out * W_out) one convolution may produce;
@@ -45,7 +54,8 @@ struct cf_conv_params {
 #define CF_CONV_MAX_OUTPUT (1ULL << 31)
 
 #define CF_CONV_PARAMS_DEFAULT \
-	{ 1, 1, 1, 1, CF_PADDING_SAME, 0, 0, CF_PAD_REPLICATE, 0.0f, 0 }
+	{ 1, 1, 1, 1, CF_PADDING_SAME, 0, 0, CF_PAD_REPLICATE, 0.0f, 0, \
+	  0, 0, 0, 1 }
 
 /*
  * The padding of one axis for kernel size k and dilation d:
@@ -91,6 +101,50 @@ int cf_conv2d_shape(const size_t *xshape, const struct cf_kernel *k,
 int cf_conv_stage(const struct cf_tensor *x, const struct cf_stage *st,
     const struct cf_conv_params *p, struct cf_tensor *y, char *errbuf,
     size_t errlen);
+
+/* The output shape of a whole stage: conv, transposed conv or pooling. */
+int cf_conv_stage_shape(const size_t *xshape, const struct cf_stage *st,
+    const struct cf_conv_params *p, size_t *yshape, char *errbuf,
+    size_t errlen);
+
+/*
+ * Transposed convolution, torch.nn.functional.conv_transpose2d.  Per axis
+ * the output size is, the formula written once,
+ *   out = (n - 1)*s + d*(k - 1) + 1 + outpad - before - after
+ * which is PyTorch's (n-1)*s - 2p + d*(k-1) + outpad + 1 for explicit
+ * padding p; for "same", before and after are those of the forward conv
+ * (before = floor(d*(k-1)/2), after = the rest), so stride 1 keeps the
+ * size and stride s gives (n-1)*s + 1 + outpad.  Returns 0 when the
+ * padding crops everything or on overflow.
+ */
+size_t cf_conv_transpose_out_size(size_t n, size_t before, size_t after,
+    size_t k, size_t d, size_t s, size_t outpad);
+int cf_conv_transpose2d_shape(const size_t *xshape,
+    const struct cf_kernel *k, const struct cf_conv_params *p,
+    size_t *yshape, char *errbuf, size_t errlen);
+int cf_conv_transpose2d(const struct cf_tensor *x, const struct cf_kernel *k,
+    const struct cf_conv_params *p, struct cf_tensor *y, char *errbuf,
+    size_t errlen);
+
+/*
+ * The fast engine (conv_fast.c): padded row bands, vectorised loops,
+ * p->threads threads, and, when allow_separable, two 1-D passes for
+ * exactly rank-1 depthwise kernels wherever that provably gives the
+ * reference's floats.  Same contract and the same float results,
+ * bit for bit, as cf_conv2d_ref.  cf_conv2d uses it.
+ */
+int cf_conv2d_fast(const struct cf_tensor *x, const struct cf_kernel *k,
+    const struct cf_conv_params *p, int allow_separable,
+    struct cf_tensor *y, char *errbuf, size_t errlen);
+
+/* a[i] = sqrt(a[i]^2 + b[i]^2) in double, rounded to float, for i < n,
+ * in up to threads threads (the gradient magnitude of a stage). */
+void cf_conv_magnitude(float *a, const float *b, size_t n, int threads);
+
+/* 1 when the depthwise kernel k (rotated 180 degrees when flip) is
+ * exactly col (x) row, with col[KH] and row[KW] filled (float values). */
+int cf_kernel_separable(const struct cf_kernel *k, int flip, double *col,
+    double *row);
 
 /* The naive reference implementation, kept forever: tests compare every
  * fast path against it.  Same contract as cf_conv2d. */

@@ -84,3 +84,40 @@ cf_convert_to_u8(const struct cf_tensor *x, const struct cf_convert_opts *o,
 	}
 	return 0;
 }
+
+int
+cf_convert_float(struct cf_tensor *x, const struct cf_convert_opts *o)
+{
+	float *d;
+	size_t c, i, plane;
+	double v, lo, hi, range;
+
+	if (x->dtype != CF_F32 || x->ndim != 3 || !x->data)
+		return CF_EINVAL;
+	d = x->data;
+	plane = x->shape[1] * x->shape[2];
+	for (c = 0; c < x->shape[0]; c++) {
+		lo = INFINITY;
+		hi = -INFINITY;
+		for (i = 0; i < plane; i++) {
+			v = cf_convert_value(sample(x, c, i), o);
+			if (o->normalize && isfinite(v)) {
+				if (v < lo)
+					lo = v;
+				if (v > hi)
+					hi = v;
+			}
+		}
+		range = hi - lo;
+		/* the same steps as cf_convert_to_u8, minus round and clamp */
+		for (i = 0; i < plane; i++) {
+			v = cf_convert_value(sample(x, c, i), o);
+			if (o->normalize)
+				v = !(range > 0) ? (isnan(v) ? v : 0.0) :
+				    (v - lo) * 255.0 / range;
+			d[c * x->stride[0] + i / x->shape[2] * x->stride[1] +
+			    i % x->shape[2] * x->stride[2]] = (float)v;
+		}
+	}
+	return 0;
+}

@@ -44,6 +44,12 @@ int cf_convert_to_u8(const struct cf_tensor *x,
     const struct cf_convert_opts *o, struct cf_tensor *y,
     struct cf_clip_stats *stats);
 
+/*
+ * Apply abs, scale, bias and normalize to x (CF_F32 [C, H, W]) in place,
+ * without rounding or clamping: the float result written to .npy files.
+ */
+int cf_convert_float(struct cf_tensor *x, const struct cf_convert_opts *o);
+
 /* The conversion of one value without normalisation, written once. */
 static inline double
 cf_convert_value(double v, const struct cf_convert_opts *o)

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "img.h"
+#include "npy.h"
 
 #define MAGIC_MAX 8
 
@@ -21,7 +22,7 @@ unknown_load(FILE *f, const unsigned char *magic, size_t nmagic,
     size_t errlen)
 {
 	(void)f, (void)magic, (void)nmagic, (void)o, (void)img;
-	snprintf(errbuf, errlen, "not a PNG, JPEG or PNM file");
+	snprintf(errbuf, errlen, "not a PNG, JPEG, PNM or NPY file");
 	return CF_EFORMAT;
 }
 
@@ -54,6 +55,7 @@ static const struct magic {
 	{ "P2", 2, &cf_codec_pnm },
 	{ "P3", 2, &cf_codec_pnm },
 	{ "P4", 2, &cf_codec_pnm },
+	{ CF_NPY_MAGIC, CF_NPY_MAGIC_LEN, &cf_codec_npy },
 };
 
 static const struct cf_img_codec *
@@ -76,6 +78,7 @@ codec_for(enum cf_format fmt)
 	case CF_FMT_JPEG:	return &cf_codec_jpeg;
 	case CF_FMT_PNM:
 	case CF_FMT_PAM:	return &cf_codec_pnm;
+	case CF_FMT_NPY:	return &cf_codec_npy;
 	case CF_FMT_UNKNOWN:	break;
 	}
 	return &codec_unknown;
@@ -103,7 +106,12 @@ cf_img_load(FILE *f, const struct cf_load_opts *o, struct cf_tensor *img,
 		snprintf(errbuf, errlen, "empty input");
 		return CF_EFORMAT;
 	}
+	if (errlen)
+		errbuf[0] = '\0';
 	err = sniff(magic, n)->load(f, magic, n, o, img, errbuf, errlen);
+	/* A success leaves a message only as a lenient warning. */
+	if (!err && !o->lenient && errlen)
+		errbuf[0] = '\0';
 	if (err)
 		cf_tensor_release(img);
 	return err;
@@ -117,8 +125,13 @@ cf_img_save(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
 
 	if (!o)
 		o = &defaults;
+	/* .npy holds any tensor: float or 8-bit, any channel count */
+	if (fmt == CF_FMT_NPY)
+		return cf_codec_npy.save(f, fmt, img, o, errbuf, errlen);
+	/* PAM (and pnm, which writes PAM then) holds any depth */
 	if (img->dtype != CF_U8 || img->ndim != 3 || img->shape[0] < 1 ||
-	    img->shape[0] > 4 || !img->shape[1] || !img->shape[2]) {
+	    (img->shape[0] > 4 && fmt != CF_FMT_PAM && fmt != CF_FMT_PNM) ||
+	    !img->shape[1] || !img->shape[2]) {
 		snprintf(errbuf, errlen, "cannot save a tensor that is not "
 		    "an 8-bit image of 1 to 4 channels");
 		return CF_ESHAPE;
@@ -136,7 +149,7 @@ cf_img_format_from_name(const char *path)
 		{ "png", CF_FMT_PNG }, { "jpg", CF_FMT_JPEG },
 		{ "jpeg", CF_FMT_JPEG }, { "pgm", CF_FMT_PNM },
 		{ "ppm", CF_FMT_PNM }, { "pnm", CF_FMT_PNM },
-		{ "pam", CF_FMT_PAM },
+		{ "pam", CF_FMT_PAM }, { "npy", CF_FMT_NPY },
 	};
 	const char *dot, *slash;
 	size_t i;
@@ -165,13 +178,16 @@ cf_img_format_parse(const char *name)
 		return CF_FMT_PNM;
 	if (strcasecmp(name, "pam") == 0)
 		return CF_FMT_PAM;
+	if (strcasecmp(name, "npy") == 0)
+		return CF_FMT_NPY;
 	return CF_FMT_UNKNOWN;
 }
 
 int
 cf_img_format_has_alpha(enum cf_format fmt)
 {
-	return fmt == CF_FMT_PNG || fmt == CF_FMT_PNM || fmt == CF_FMT_PAM;
+	return fmt == CF_FMT_PNG || fmt == CF_FMT_PNM || fmt == CF_FMT_PAM ||
+	    fmt == CF_FMT_NPY;
 }
 
 int

@@ -11,18 +11,18 @@
  * with errno.
  */
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jpeglib.h>
+#include <jerror.h>
 
 #include "img.h"
 
 #define IOBUF 16384
-/* libjpeg-turbo's djpeg -maxscans advice: bound progressive work. */
-#define MAX_SCANS 1000
 
 struct errmgr {
 	struct jpeg_error_mgr pub;
@@ -30,6 +30,10 @@ struct errmgr {
 	char *errbuf;
 	size_t errlen;
 	int err;		/* cf_err to return after the longjmp */
+	int lenient;		/* warnings are recorded, not fatal */
+	int warned;		/* errbuf holds the first warning */
+	uint32_t max_scans;	/* --max-scans, 0 = no limit */
+	long max_memory;	/* libjpeg's max_memory_to_use */
 };
 
 struct srcmgr {
@@ -37,6 +41,7 @@ struct srcmgr {
 	FILE *f;
 	const unsigned char *magic;
 	size_t nmagic;
+	int lenient;
 	JOCTET buf[IOBUF];
 };
 
@@ -72,30 +77,61 @@ on_error(j_common_ptr cinfo)
 	struct errmgr *e = (struct errmgr *)cinfo->err;
 	char msg[JMSG_LENGTH_MAX];
 
-	(*cinfo->err->format_message)(cinfo, msg);
-	/* "Unsupported JPEG data precision 12" -> "unsupported ..." */
-	if (msg[0] >= 'A' && msg[0] <= 'Z' && msg[1] >= 'a' && msg[1] <= 'z')
-		msg[0] += 'a' - 'A';
+	if (cinfo->err->msg_code == JERR_NO_BACKING_STORE) {
+		/* libjpeg ran into max_memory_to_use */
+		snprintf(msg, sizeof(msg), "JPEG decoder needs more than %ld "
+		    "bytes of memory (--max-pixels)", e->max_memory);
+	} else {
+		(*cinfo->err->format_message)(cinfo, msg);
+		/* "Unsupported JPEG data precision 12" -> "unsupported" */
+		if (msg[0] >= 'A' && msg[0] <= 'Z' && msg[1] >= 'a' &&
+		    msg[1] <= 'z')
+			msg[0] += 'a' - 'A';
+	}
 	snprintf(e->errbuf, e->errlen, "%s", msg);
 	e->err = CF_EFORMAT;
 	longjmp(e->jb, 1);
 }
 
-/* level -1 is a warning, i.e. corrupt data: fatal.  Traces are dropped. */
+/*
+ * level -1 is a warning, i.e. corrupt data: fatal, or with --lenient
+ * recorded once (the first) and decoding goes on.  Traces are dropped.
+ */
 static void
 on_message(j_common_ptr cinfo, int level)
 {
-	if (level < 0)
+	struct errmgr *e = (struct errmgr *)cinfo->err;
+	char msg[JMSG_LENGTH_MAX];
+
+	if (level >= 0)
+		return;
+	if (!e->lenient)
 		on_error(cinfo);
+	if (!e->warned) {
+		(*cinfo->err->format_message)(cinfo, msg);
+		if (msg[0] >= 'A' && msg[0] <= 'Z' && msg[1] >= 'a' &&
+		    msg[1] <= 'z')
+			msg[0] += 'a' - 'A';
+		snprintf(e->errbuf, e->errlen, "%s", msg);
+		e->warned = 1;
+	}
 }
 
+/* libjpeg-turbo's djpeg -maxscans advice: bound progressive work. */
 static void
 on_progress(j_common_ptr cinfo)
 {
+	struct errmgr *e = (struct errmgr *)cinfo->err;
 	j_decompress_ptr d = (j_decompress_ptr)cinfo;
+	char msg[128];
 
-	if (cinfo->is_decompressor && d->input_scan_number > MAX_SCANS)
-		fail(cinfo, CF_EFORMAT, "too many progressive JPEG scans");
+	if (cinfo->is_decompressor && e->max_scans &&
+	    d->input_scan_number > 0 &&
+	    (uint32_t)d->input_scan_number > e->max_scans) {
+		snprintf(msg, sizeof(msg), "progressive JPEG has more than "
+		    "%lu scans (--max-scans)", (unsigned long)e->max_scans);
+		fail(cinfo, CF_EOVERFLOW, msg);
+	}
 }
 
 static void
@@ -120,7 +156,14 @@ src_fill(j_decompress_ptr cinfo)
 	if (n == 0) {
 		if (ferror(s->f))
 			fail_errno((j_common_ptr)cinfo, "read");
-		fail((j_common_ptr)cinfo, CF_EFORMAT, "truncated JPEG data");
+		if (!s->lenient)
+			fail((j_common_ptr)cinfo, CF_EFORMAT,
+			    "truncated JPEG data");
+		/* As jdatasrc.c does: warn, then insert a fake EOI. */
+		WARNMS(cinfo, JWRN_JPEG_EOF);
+		s->buf[0] = 0xff;
+		s->buf[1] = JPEG_EOI;
+		n = 2;
 	}
 	s->pub.next_input_byte = s->buf;
 	s->pub.bytes_in_buffer = n;
@@ -188,6 +231,10 @@ jpeg_load(FILE *f, const unsigned char *magic, size_t nmagic,
 	e.errbuf = errbuf;
 	e.errlen = errlen;
 	e.err = 0;
+	e.lenient = o->lenient;
+	e.warned = 0;
+	e.max_scans = o->max_scans;
+	e.max_memory = 0;
 	if (setjmp(e.jb)) {
 		err = e.err ? e.err : CF_EFORMAT;
 		goto out;
@@ -196,6 +243,15 @@ jpeg_load(FILE *f, const unsigned char *magic, size_t nmagic,
 	created = 1;
 	progress.progress_monitor = on_progress;
 	cinfo.progress = &progress;
+	/*
+	 * Bound libjpeg's own memory: a progressive image keeps every
+	 * coefficient (2 bytes per sample, up to 4 components), plus room
+	 * for tables and buffers.  Over it, libjpeg fails instead of
+	 * allocating.
+	 */
+	if (o->max_pixels && o->max_pixels < (uint64_t)LONG_MAX / 16)
+		e.max_memory = (long)(o->max_pixels * 8 + (64L << 20));
+	cinfo.mem->max_memory_to_use = e.max_memory;
 
 	if (!(src = malloc(sizeof(*src)))) {
 		snprintf(errbuf, errlen, "out of memory");
@@ -205,6 +261,7 @@ jpeg_load(FILE *f, const unsigned char *magic, size_t nmagic,
 	src->f = f;
 	src->magic = magic;
 	src->nmagic = nmagic;
+	src->lenient = o->lenient;
 	src->pub.init_source = src_init;
 	src->pub.fill_input_buffer = src_fill;
 	src->pub.skip_input_data = src_skip;
@@ -353,6 +410,9 @@ jpeg_save(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
 	e.errbuf = errbuf;
 	e.errlen = errlen;
 	e.err = 0;
+	e.lenient = e.warned = 0;
+	e.max_scans = 0;
+	e.max_memory = 0;
 	if (setjmp(e.jb)) {
 		err = e.err ? e.err : CF_EFORMAT;
 		goto out;

@@ -17,6 +17,10 @@
 
 #include "img.h"
 
+/* Largest chunk libpng may allocate, and how many it may keep. */
+#define CHUNK_MALLOC_MAX (8UL << 20)
+#define CHUNK_CACHE_MAX 128
+
 /* I/O and error state shared with libpng's callbacks. */
 struct ctx {
 	FILE *f;
@@ -25,6 +29,8 @@ struct ctx {
 	int err;		/* cf_err to return after a longjmp */
 	int have_msg;		/* errbuf already holds the message */
 	int zero_dim;		/* libpng warned: zero width or height */
+	int lenient;		/* --lenient: keep the first warning */
+	int warned;		/* errbuf holds that warning */
 };
 
 /* libpng's "Invalid IHDR data" -> "invalid IHDR data"; "IDAT: ..." stays. */
@@ -61,6 +67,10 @@ on_warning(png_structp png, png_const_charp msg)
 
 	if (strstr(msg, "is zero in IHDR"))
 		c->zero_dim = 1;
+	else if (c->lenient && !c->warned) {
+		set_msg(c, msg);
+		c->warned = 1;
+	}
 }
 
 static void
@@ -139,7 +149,7 @@ png_load(FILE *f, const unsigned char *magic, size_t nmagic,
     const struct cf_load_opts *o, struct cf_tensor *img, char *errbuf,
     size_t errlen)
 {
-	struct ctx c = { f, errbuf, errlen, 0, 0, 0 };
+	struct ctx c = { f, errbuf, errlen, 0, 0, 0, 0, 0 };
 	png_structp volatile png = NULL;
 	png_infop volatile info = NULL;
 	png_bytep volatile buf = NULL;	/* one row, or the image */
@@ -162,8 +172,25 @@ png_load(FILE *f, const unsigned char *magic, size_t nmagic,
 	}
 	png_set_read_fn(png, &c, read_fn);
 	png_set_sig_bytes(png, (int)nmagic);
-	/* A bad CRC is an error in every chunk, not only critical ones. */
-	png_set_crc_action(png, PNG_CRC_ERROR_QUIT, PNG_CRC_ERROR_QUIT);
+	/*
+	 * A bad CRC is an error in every chunk, not only critical ones, and
+	 * benign errors ("extra compressed data": a zlib bomb behind a
+	 * small image) are errors too.  --lenient makes both warnings for
+	 * ancillary chunks; critical chunks stay checked.
+	 */
+	c.lenient = o->lenient;
+	png_set_crc_action(png, PNG_CRC_ERROR_QUIT, o->lenient ?
+	    PNG_CRC_WARN_DISCARD : PNG_CRC_ERROR_QUIT);
+	png_set_benign_errors(png, o->lenient);
+	/*
+	 * Metadata is never used: skip every ancillary chunk but tRNS
+	 * without allocating for it (CRCs are still checked), and bound
+	 * what libpng may allocate for any one chunk and how many it
+	 * keeps.
+	 */
+	png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, NULL, -1);
+	png_set_chunk_malloc_max(png, CHUNK_MALLOC_MAX);
+	png_set_chunk_cache_max(png, CHUNK_CACHE_MAX);
 	/*
 	 * Widen libpng's default 1000000-pixel side limit to what PNG allows,
 	 * so that cf_img_check_size applies --max-side and --max-pixels with
@@ -253,7 +280,7 @@ png_save(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
 	static const int ctypes[] = { PNG_COLOR_TYPE_GRAY,
 	    PNG_COLOR_TYPE_GRAY_ALPHA, PNG_COLOR_TYPE_RGB,
 	    PNG_COLOR_TYPE_RGB_ALPHA };
-	struct ctx c = { f, errbuf, errlen, 0, 0, 0 };
+	struct ctx c = { f, errbuf, errlen, 0, 0, 0, 0, 0 };
 	png_structp volatile png = NULL;
 	png_infop volatile info = NULL;
 	png_bytep volatile row = NULL;

@@ -321,8 +321,9 @@ pnm_save(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
 		    w, h) < 0)
 			return write_error(errbuf, errlen);
 	} else if (fprintf(f, "P7\nWIDTH %zu\nHEIGHT %zu\nDEPTH %zu\n"
-	    "MAXVAL 255\nTUPLTYPE %s\nENDHDR\n", w, h, nc,
-	    tupltypes[nc - 1]) < 0) {
+	    "MAXVAL 255\n%s%s%sENDHDR\n", w, h, nc,
+	    nc <= 4 ? "TUPLTYPE " : "", nc <= 4 ? tupltypes[nc - 1] : "",
+	    nc <= 4 ? "\n" : "") < 0) {	/* no tuple type past 4 */
 		return write_error(errbuf, errlen);
 	}
 	if (cf_size_mul(w, nc, &rowbytes)) {

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 
+#include "pool.h"
 #include "tensor.h"
 
 #define CF_KERNEL_MAX_SIDE 1024		/* KH and KW each */
@@ -24,15 +25,23 @@ struct cf_kernel {
 	int depthwise;
 };
 
+enum cf_stage_kind {
+	CF_STAGE_CONV,		/* 1 or 2 kernels (the default, 0) */
+	CF_STAGE_POOL,		/* pool, no kernels (nkernels = 0) */
+};
+
 /*
  * A stage of the chain: one kernel, or two kernels whose results are
  * combined as the gradient magnitude sqrt(a^2 + b^2) (sobel, prewitt,
- * scharr without :x/:y).
+ * scharr without :x/:y), or a pooling stage.
  */
 struct cf_stage {
 	char name[128];		/* the -k spec, for messages and printing */
-	int nkernels;		/* 1 or 2 */
+	int nkernels;		/* 1 or 2; 0 for pooling */
 	struct cf_kernel k[2];
+	enum cf_stage_kind kind;
+	struct cf_pool_params pool;	/* CF_STAGE_POOL only */
+	int from_npy;		/* a .npy kernel: --bias-file, --groups */
 };
 
 /*

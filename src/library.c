@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "library.h"
+#include "npy.h"
 #include "presets.h"
 #include "util.h"
 
@@ -93,13 +94,70 @@ find_library(const char *name, char *path, size_t len)
 	return 0;
 }
 
+/*
+ * A .npy kernel: [KH, KW] is depthwise, [C_out, C_in/groups, KH, KW] a
+ * bank (groups and bias come from --groups and --bias-file, in main.c).
+ */
+static void
+load_npy(const char *spec, FILE *f, struct cf_stage *st)
+{
+	struct cf_npy_header h;
+	struct cf_kernel *k = &st->k[0];
+	char err[512];
+	size_t i, kh, kw;
+	const float *w;
+
+	if (cf_npy_read_header(f, NULL, 0, &h, err, sizeof(err)))
+		die(EXIT_INPUT, "'%s': %s", spec, err);
+	if (h.ndim != 2 && h.ndim != 4)
+		die(EXIT_INPUT, "'%s': npy: a kernel must be a 2-d [KH, KW] or "
+		    "4-d [C_out, C_in/groups, KH, KW] array, not %d-d", spec,
+		    h.ndim);
+	kh = h.shape[h.ndim - 2];
+	kw = h.shape[h.ndim - 1];
+	if (kh > CF_KERNEL_MAX_SIDE || kw > CF_KERNEL_MAX_SIDE ||
+	    h.numel > CF_KERNEL_MAX_WEIGHTS)
+		die(EXIT_INPUT, "'%s': npy: kernel is larger than %dx%d or "
+		    "%u weights", spec, CF_KERNEL_MAX_SIDE, CF_KERNEL_MAX_SIDE,
+		    CF_KERNEL_MAX_WEIGHTS);
+	if (h.ndim == 2) {
+		h.shape[3] = kw;
+		h.shape[2] = kh;
+		h.shape[0] = h.shape[1] = 1;
+		h.ndim = 4;
+		k->depthwise = 1;
+	}
+	if (cf_npy_read_data(f, &h, &k->weight, err, sizeof(err)))
+		die(EXIT_INPUT, "'%s': %s", spec, err);
+	w = k->weight.data;
+	for (i = 0; i < h.numel; i++)
+		if (!(w[i] - w[i] == 0))	/* NaN or infinite */
+			die(EXIT_INPUT, "'%s': npy: weight %zu is not a finite "
+			    "number", spec, i);
+	k->groups = 1;
+	st->nkernels = 1;
+	st->from_npy = 1;
+}
+
 static void
 load_file(const char *spec, const char *path, struct cf_stage *st)
 {
 	char err[512];
-
+	unsigned char magic[CF_NPY_MAGIC_LEN];
+	FILE *f;
 	int rc;
 
+	/* a .npy array is told by its magic bytes, like every input */
+	if ((f = fopen(path, "rb"))) {
+		if (fread(magic, 1, sizeof(magic), f) == sizeof(magic) &&
+		    !memcmp(magic, CF_NPY_MAGIC, CF_NPY_MAGIC_LEN)) {
+			rewind(f);
+			load_npy(spec, f, st);
+			fclose(f);
+			return;
+		}
+		fclose(f);
+	}
 	if ((rc = cf_kernel_load(path, &st->k[0], err, sizeof(err)))) {
 		/* parse errors carry "path:line:col:" already */
 		if (rc == CF_EKERNEL)
@@ -209,14 +267,25 @@ void
 lib_resolve(const char *spec, struct cf_stage *st)
 {
 	char err[512], path[PATH_MAX];
+	size_t len;
 	int rc;
 
 	memset(st, 0, sizeof(*st));
 	snprintf(st->name, sizeof(st->name), "%s", spec);
-	if (strchr(spec, '/') || is_file(spec)) {
+	/* a path, an existing file, or a .npy name (missing: exit 1) */
+	len = strlen(spec);
+	if (strchr(spec, '/') || is_file(spec) ||
+	    (len > 4 && !strcmp(spec + len - 4, ".npy"))) {
 		load_file(spec, spec, st);
 		return;
 	}
+	rc = cf_pool_parse(spec, &st->pool, err, sizeof(err));
+	if (rc == 0) {
+		st->kind = CF_STAGE_POOL;
+		return;
+	}
+	if (rc != CF_ENOENT)
+		die(EXIT_USAGE, "%s", err);
 	rc = cf_preset_build(spec, st, err, sizeof(err));
 	if (rc == 0) {
 		snprintf(st->name, sizeof(st->name), "%s", spec);
@@ -276,6 +345,10 @@ lib_list(FILE *out)
 	for (i = 0; cf_presets[i].name; i++)
 		fprintf(out, "%-16s %s\n", cf_presets[i].name,
 		    cf_presets[i].summary);
+	fprintf(out, "%-16s %s\n", "maxpool", "max pooling: maxpool:K"
+	    "[,stride=S][,pad=P] (torch max_pool2d)");
+	fprintf(out, "%-16s %s\n", "avgpool", "average pooling: avgpool:K"
+	    "[,stride=S][,pad=P] (torch avg_pool2d)");
 	fputs("# library kernels\n", out);
 	each_library(print_library, out);
 }

@@ -18,7 +18,9 @@
 #include "convert.h"
 #include "img.h"
 #include "kernel.h"
+#include "info.h"
 #include "library.h"
+#include "npy.h"
 #include "util.h"
 
 #ifndef CF_VERSION
@@ -33,9 +35,14 @@ struct options {
 	struct cf_save_opts save;
 	struct cf_load_opts load;
 	enum cf_format format;		/* -f, or CF_FMT_UNKNOWN */
+	int npy_u8;			/* --npy-dtype uint8 */
 	int verbose;
 	int list_kernels;
 	int print_kernel;
+	int info;			/* --info: shapes and costs only */
+	int json;			/* --json with --info */
+	const char *bias_file;		/* --bias-file, .npy kernels */
+	int groups;			/* --groups, for .npy banks; 0 = 1 */
 	const char *input;
 	const char *output;
 };
@@ -43,31 +50,49 @@ struct options {
 enum {
 	OPT_ABS = 256,
 	OPT_BIAS,
+	OPT_BIAS_FILE,
 	OPT_FLIP,
+	OPT_GROUPS,
+	OPT_INFO,
+	OPT_JSON,
+	OPT_LENIENT,
 	OPT_LIST_KERNELS,
 	OPT_MAX_PIXELS,
+	OPT_MAX_SCANS,
 	OPT_MAX_SIDE,
 	OPT_NORMALIZE,
+	OPT_NPY_DTYPE,
+	OPT_OUTPUT_PADDING,
 	OPT_PAD_MODE,
 	OPT_PNG_LEVEL,
 	OPT_PRINT_KERNEL,
 	OPT_SCALE,
+	OPT_TRANSPOSE,
 };
 
-static const char short_opts[] = "d:f:hk:p:q:s:vV";
+static const char short_opts[] = "d:f:hj:k:p:q:s:vV";
 
 static const struct option long_opts[] = {
 	{ "abs", no_argument, NULL, OPT_ABS },
 	{ "bias", required_argument, NULL, OPT_BIAS },
+	{ "bias-file", required_argument, NULL, OPT_BIAS_FILE },
 	{ "dilation", required_argument, NULL, 'd' },
 	{ "flip", no_argument, NULL, OPT_FLIP },
 	{ "format", required_argument, NULL, 'f' },
+	{ "groups", required_argument, NULL, OPT_GROUPS },
 	{ "help", no_argument, NULL, 'h' },
+	{ "info", no_argument, NULL, OPT_INFO },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "jobs", required_argument, NULL, 'j' },
 	{ "kernel", required_argument, NULL, 'k' },
+	{ "lenient", no_argument, NULL, OPT_LENIENT },
 	{ "list-kernels", no_argument, NULL, OPT_LIST_KERNELS },
 	{ "max-pixels", required_argument, NULL, OPT_MAX_PIXELS },
+	{ "max-scans", required_argument, NULL, OPT_MAX_SCANS },
 	{ "max-side", required_argument, NULL, OPT_MAX_SIDE },
 	{ "normalize", no_argument, NULL, OPT_NORMALIZE },
+	{ "npy-dtype", required_argument, NULL, OPT_NPY_DTYPE },
+	{ "output-padding", required_argument, NULL, OPT_OUTPUT_PADDING },
 	{ "pad-mode", required_argument, NULL, OPT_PAD_MODE },
 	{ "padding", required_argument, NULL, 'p' },
 	{ "png-level", required_argument, NULL, OPT_PNG_LEVEL },
@@ -75,6 +100,7 @@ static const struct option long_opts[] = {
 	{ "quality", required_argument, NULL, 'q' },
 	{ "scale", required_argument, NULL, OPT_SCALE },
 	{ "stride", required_argument, NULL, 's' },
+	{ "transpose", no_argument, NULL, OPT_TRANSPOSE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -85,11 +111,15 @@ static void
 usage(FILE *f)
 {
 	fputs(
-"usage: convfilter [-hVv] [-k spec]... [-d dilation] [-f format]\n"
-"                  [-p padding] [-q quality] [-s stride] [--abs]\n"
-"                  [--bias value] [--flip] [--max-pixels n] [--max-side n]\n"
-"                  [--normalize] [--pad-mode mode] [--png-level level]\n"
-"                  [--scale factor] input output\n"
+"usage: convfilter [-hVv] [-j jobs] [-k spec]... [-d dilation]\n"
+"                  [-f format] [-p padding] [-q quality] [-s stride] [--abs]\n"
+"                  [--bias value] [--bias-file file] [--flip] [--groups g]\n"
+"                  [--lenient] [--max-pixels n] [--max-scans n] "
+    "[--max-side n]\n"
+"                  [--normalize] [--npy-dtype type] [--output-padding p]\n"
+"                  [--pad-mode mode] [--png-level level]\n"
+"                  [--scale factor] [--transpose] input output\n"
+"       convfilter --info [--json] [-k spec]... input\n"
 "       convfilter --list-kernels\n"
 "       convfilter --print-kernel -k spec...\n", f);
 }
@@ -100,7 +130,8 @@ help(void)
 	usage(stdout);
 	fputs(
 "\n"
-"Filter an image (PNG, JPEG, PGM/PPM/PAM) with convolution kernels.\n"
+"Filter an image (PNG, JPEG, PGM/PPM/PAM, NumPy .npy) with convolution\n"
+"kernels and pooling.\n"
 "INPUT and OUTPUT may be '-' for stdin and stdout.\n"
 "\n"
 "Kernels (repeat -k for a chain; stages run in order):\n"
@@ -109,6 +140,16 @@ help(void)
 "      --list-kernels     list presets and library kernels, then exit\n"
 "      --print-kernel     print the kernels of every -k in kernel-file\n"
 "                         format, then exit\n"
+"  -k maxpool:K[,stride=S][,pad=P], -k avgpool:K[,stride=S][,pad=P]\n"
+"                         pooling stage (stride defaults to K)\n"
+"  -k FILE.npy            a [KH, KW] kernel or a [C_out, C_in/groups, KH, KW]\n"
+"                         bank (torch Conv2d.weight)\n"
+"      --bias-file FILE   .npy bias [C_out] for the .npy kernels\n"
+"      --groups G         groups of the .npy banks (default 1)\n"
+"      --info             print shapes, parameters, multiply-adds and\n"
+"                         receptive field per stage from INPUT's header;\n"
+"                         write nothing\n"
+"      --json             --info as JSON\n"
 "\n"
 "Engine (apply to every stage; PyTorch conv2d semantics):\n"
 "  -s, --stride S|SYxSX   step between outputs (default 1)\n"
@@ -117,6 +158,11 @@ help(void)
 "      --pad-mode MODE    replicate (default), zero, constant=V, reflect,\n"
 "                         symmetric, circular\n"
 "      --flip             true convolution (kernel rotated 180 degrees)\n"
+"      --transpose        transposed convolution (conv_transpose2d); banks\n"
+"                         are [C_in, C_out/groups, KH, KW]; zero padding\n"
+"      --output-padding P|PYxPX  extra output rows/columns with --transpose\n"
+"  -j, --jobs N           threads (default: the number of online CPUs); the\n"
+"                         output is the same for every N\n"
 "\n"
 "Converting to pixels (after the last stage, in this order):\n"
 "      --abs              absolute value\n"
@@ -126,14 +172,20 @@ help(void)
 "                         then round half away from zero, clamp to 0..255\n"
 "\n"
 "Output:\n"
-"  -f, --format FMT       png, jpeg, pnm or pam (default: from OUTPUT's\n"
+"  -f, --format FMT       png, jpeg, pnm, pam or npy (default: from OUTPUT's\n"
 "                         extension; png for '-')\n"
 "  -q, --quality N        JPEG quality 1..100 (default 90)\n"
 "      --png-level N      PNG compression level 0..9 (default 6)\n"
+"      --npy-dtype TYPE   float32 (default: before rounding and clamping)\n"
+"                         or uint8 (after full conversion) for .npy output\n"
 "\n"
 "Limits (checked before any large allocation):\n"
 "      --max-pixels N     largest input or output, in pixels (128000000)\n"
+"      --max-scans N      most progressive JPEG scans (100)\n"
 "      --max-side N       largest input width or height (65535)\n"
+"      --lenient          load corrupt but recoverable input (a truncated\n"
+"                         JPEG, a bad CRC in a PNG metadata chunk) with a\n"
+"                         warning instead of failing\n"
 "\n"
 "  -v, --verbose          report shapes and clipped values on stderr\n"
 "  -h, --help             show this help\n"
@@ -195,9 +247,13 @@ parse_options(int argc, char **argv, struct options *o)
 		.save = CF_SAVE_OPTS_DEFAULT,
 		.load = CF_LOAD_OPTS_DEFAULT,
 	};
+	long ncpu;
 	int c;
 
 	*o = defaults;
+	/* -j default: every online CPU (the output does not depend on it) */
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	o->conv.threads = ncpu < 1 ? 1 : ncpu > 256 ? 256 : (int)ncpu;
 	while ((c = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1)
 		switch (c) {
 		case 'd':
@@ -207,12 +263,16 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'f':
 			if (!(o->format = cf_img_format_parse(optarg)))
 				die(EXIT_USAGE, "--format: '%s' is not png, "
-				    "jpeg, pnm or pam", optarg);
+				    "jpeg, pnm, pam or npy", optarg);
 			break;
 		case 'h':
 			help();
 			close_stdout();
 			exit(0);
+		case 'j':
+			o->conv.threads = (int)parse_long("--jobs", optarg, 1,
+			    256);
+			break;
 		case 'k':
 			o->kernels = xrealloc(o->kernels,
 			    (o->nkernels + 1) * sizeof(*o->kernels));
@@ -242,8 +302,24 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_BIAS:
 			o->convert.bias = parse_double("--bias", optarg);
 			break;
+		case OPT_BIAS_FILE:
+			o->bias_file = optarg;
+			break;
 		case OPT_FLIP:
 			o->conv.flip = 1;
+			break;
+		case OPT_GROUPS:
+			o->groups = (int)parse_long("--groups", optarg, 1,
+			    1 << 20);
+			break;
+		case OPT_INFO:
+			o->info = 1;
+			break;
+		case OPT_JSON:
+			o->json = 1;
+			break;
+		case OPT_LENIENT:
+			o->load.lenient = 1;
 			break;
 		case OPT_LIST_KERNELS:
 			o->list_kernels = 1;
@@ -252,12 +328,29 @@ parse_options(int argc, char **argv, struct options *o)
 			o->load.max_pixels = (uint64_t)parse_long(
 			    "--max-pixels", optarg, 1, LONG_MAX);
 			break;
+		case OPT_MAX_SCANS:
+			o->load.max_scans = (uint32_t)parse_long("--max-scans",
+			    optarg, 1, UINT32_MAX);
+			break;
 		case OPT_MAX_SIDE:
 			o->load.max_side = (uint32_t)parse_long("--max-side",
 			    optarg, 1, UINT32_MAX);
 			break;
 		case OPT_NORMALIZE:
 			o->convert.normalize = 1;
+			break;
+		case OPT_NPY_DTYPE:
+			if (!strcmp(optarg, "uint8"))
+				o->npy_u8 = 1;
+			else if (!strcmp(optarg, "float32"))
+				o->npy_u8 = 0;
+			else
+				die(EXIT_USAGE, "--npy-dtype: '%s' is not "
+				    "float32 or uint8", optarg);
+			break;
+		case OPT_OUTPUT_PADDING:
+			parse_pair("--output-padding", optarg, 0, 1 << 20,
+			    &o->conv.outpad_h, &o->conv.outpad_w);
 			break;
 		case OPT_PAD_MODE:
 			parse_pad_mode(optarg, &o->conv);
@@ -271,6 +364,9 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_SCALE:
 			o->convert.scale = parse_double("--scale", optarg);
+			break;
+		case OPT_TRANSPOSE:
+			o->conv.transpose = 1;
 			break;
 		default:
 			/* getopt_long has printed what was wrong */
@@ -286,6 +382,15 @@ parse_options(int argc, char **argv, struct options *o)
 			    "--print-kernel take no images", argv[0]);
 		if (o->print_kernel && !o->nkernels)
 			die(EXIT_USAGE, "--print-kernel: no kernel given (-k)");
+		return;
+	}
+	if (o->json && !o->info)
+		die(EXIT_USAGE, "--json: only with --info");
+	if (o->info) {
+		if (argc != 1)
+			die(EXIT_USAGE, argc ? "--info: takes one input and "
+			    "no output" : "--info: missing input");
+		o->input = argv[0];
 		return;
 	}
 	if (argc != 2) {
@@ -313,7 +418,7 @@ output_format(const struct options *o)
 		fmt = CF_FMT_PNG;
 	if (!fmt)
 		die(EXIT_USAGE, "'%s': cannot tell the output format from the "
-		    "name (use -f png|jpeg|pnm|pam)", o->output);
+		    "name (use -f png|jpeg|pnm|pam|npy)", o->output);
 	return fmt;
 }
 
@@ -327,6 +432,16 @@ print_kernels(const struct cf_stage *stages, size_t n)
 	for (i = 0; i < n; i++) {
 		if (i)
 			putchar('\n');
+		if (stages[i].kind == CF_STAGE_POOL) {
+			const struct cf_pool_params *q = &stages[i].pool;
+
+			printf("# %s (%s pooling %dx%d, stride %dx%d, pad "
+			    "%dx%d: no weights)\n", stages[i].name,
+			    q->kind == CF_POOL_MAX ? "max" : "average", q->kh,
+			    q->kw, q->stride_h, q->stride_w, q->pad_h,
+			    q->pad_w);
+			continue;
+		}
 		for (j = 0; j < stages[i].nkernels; j++) {
 			if (stages[i].nkernels == 2)
 				snprintf(title, sizeof(title), "%s (%s of the "
@@ -362,6 +477,8 @@ load(const struct options *o, struct cf_tensor *img)
 		fclose(f);
 	if (rc)
 		die(EXIT_INPUT, "'%s': %s", name, err);
+	if (err[0])
+		warn("'%s': %s (--lenient)", name, err);
 }
 
 /* Run every stage; the result stays float. */
@@ -375,7 +492,7 @@ run_stages(const struct options *o, const struct cf_stage *stages,
 	int rc;
 
 	for (i = 0; i < o->nkernels; i++) {
-		rc = cf_conv2d_shape(x->shape, &stages[i].k[0], &o->conv,
+		rc = cf_conv_stage_shape(x->shape, &stages[i], &o->conv,
 		    shape, err, sizeof(err));
 		if (!rc && shape[1] * shape[2] > o->load.max_pixels) {
 			die(EXIT_INPUT, "'%s': output would be %zux%zu, over "
@@ -508,6 +625,183 @@ fail:
 	exit(EXIT_OUTPUT);
 }
 
+/*
+ * --bias-file and --groups complete every stage read from a .npy file:
+ * a bias of C_out values (1 for a 2-d depthwise kernel), and the groups
+ * of a 4-d bank.
+ */
+static void
+complete_npy(const struct options *o, struct cf_stage *stages)
+{
+	struct cf_tensor b = CF_TENSOR_INIT;
+	struct cf_npy_header h;
+	struct cf_kernel *k;
+	const float *bd = NULL;
+	size_t i, j, nb = 0, want, nnpy = 0;
+	char err[512];
+	FILE *f;
+
+	if (o->bias_file) {
+		if (!(f = fopen(o->bias_file, "rb")))
+			die(EXIT_INPUT, "'%s': %s", o->bias_file,
+			    strerror(errno));
+		if (cf_npy_read_header(f, NULL, 0, &h, err, sizeof(err)) ||
+		    (h.ndim != 1 && (snprintf(err, sizeof(err), "npy: a bias "
+		    "must be a 1-d [C_out] array, not %d-d", h.ndim), 1)) ||
+		    cf_npy_read_data(f, &h, &b, err, sizeof(err)))
+			die(EXIT_INPUT, "'%s': %s", o->bias_file, err);
+		fclose(f);
+		bd = b.data;
+		nb = h.numel;
+		for (i = 0; i < nb; i++)
+			if (!(bd[i] - bd[i] == 0))
+				die(EXIT_INPUT, "'%s': bias %zu is not a "
+				    "finite number", o->bias_file, i);
+	}
+	for (i = 0; i < o->nkernels; i++) {
+		if (!stages[i].from_npy)
+			continue;
+		nnpy++;
+		k = &stages[i].k[0];
+		if (o->groups) {
+			if (k->depthwise)
+				die(EXIT_USAGE, "--groups: '%s' is a 2-d "
+				    "depthwise kernel; groups apply to a 4-d "
+				    "bank", stages[i].name);
+			k->groups = o->groups;
+		}
+		if (!bd)
+			continue;
+		/* C_out: [C_out, ...], or [C_in, C_out/groups, ...] */
+		want = k->depthwise ? 1 : o->conv.transpose ?
+		    k->weight.shape[1] * (size_t)k->groups : k->weight.shape[0];
+		if (nb != want)
+			die(EXIT_INPUT, "'%s': has %zu values, kernel '%s' has "
+			    "%zu output channel%s", o->bias_file, nb,
+			    stages[i].name, want, want == 1 ? "" : "s");
+		k->bias = xmalloc(nb * sizeof(*k->bias));
+		for (j = 0; j < nb; j++)
+			k->bias[j] = bd[j];
+	}
+	cf_tensor_release(&b);
+	if ((o->bias_file || o->groups) && !nnpy)
+		die(EXIT_USAGE, "%s: applies to .npy kernels; no -k names one",
+		    o->bias_file ? "--bias-file" : "--groups");
+}
+
+/* A JSON string: the name quoted, with " \ and control bytes escaped. */
+static void
+json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", (unsigned char)*s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static const char *
+stage_op(const struct options *o, const struct cf_stage *st)
+{
+	if (st->kind == CF_STAGE_POOL)
+		return st->pool.kind == CF_POOL_MAX ? "maxpool" : "avgpool";
+	if (o->conv.transpose)
+		return st->nkernels == 2 ? "magnitude_transpose" :
+		    "conv_transpose";
+	return st->nkernels == 2 ? "magnitude" : "conv";
+}
+
+/* --info: shapes, costs and receptive fields, from the header alone. */
+static void
+print_info(const struct options *o, const struct cf_stage *stages)
+{
+	struct cf_stage_info si;
+	double rf[2] = { 1, 1 }, jump[2] = { 1, 1 };
+	unsigned long long params = 0, macs = 0;
+	size_t in[3], cur[3], i;
+	const char *name = o->input;
+	char err[512];
+	FILE *f = stdin;
+	int rc;
+
+	if (strcmp(name, "-") && !(f = fopen(name, "rb")))
+		die(EXIT_INPUT, "'%s': %s", name, strerror(errno));
+	rc = cf_img_probe(f, &o->load, in, err, sizeof(err));
+	if (f != stdin)
+		fclose(f);
+	if (rc)
+		die(EXIT_INPUT, "'%s': %s", name, err);
+	memcpy(cur, in, sizeof(cur));
+	if (o->json)
+		printf("{\"input\": [%zu, %zu, %zu], \"stages\": [", in[0],
+		    in[1], in[2]);
+	else
+		printf("input: %zux%zux%zu (C x H x W)\n", in[0], in[1], in[2]);
+	for (i = 0; i < o->nkernels; i++) {
+		if (cf_stage_info(stages, i, &o->conv, cur, jump, &si, err,
+		    sizeof(err)))
+			die(EXIT_INPUT, "'%s': %s", stages[i].name, err);
+		memcpy(cur, si.out, sizeof(cur));
+		memcpy(rf, si.rf, sizeof(rf));
+		memcpy(jump, si.jump, sizeof(jump));
+		params += si.params;
+		macs += si.macs;
+		if (o->json) {
+			printf("%s\n  {\"name\": ", i ? "," : "");
+			json_string(stages[i].name);
+			printf(", \"op\": \"%s\", \"input\": [%zu, %zu, %zu], "
+			    "\"output\": [%zu, %zu, %zu], \"kernel\": [%zu, "
+			    "%zu, %zu, %zu], \"stride\": [%d, %d], "
+			    "\"padding\": [%zu, %zu, %zu, %zu], "
+			    "\"dilation\": [%d, %d], \"groups\": %zu, "
+			    "\"params\": %llu, \"macs\": %llu, "
+			    "\"receptive_field\": [%.10g, %.10g], "
+			    "\"jump\": [%.10g, %.10g]}",
+			    stage_op(o, &stages[i]), si.in[0], si.in[1],
+			    si.in[2], si.out[0], si.out[1], si.out[2],
+			    si.kshape[0], si.kshape[1], si.kshape[2],
+			    si.kshape[3], si.stride[0], si.stride[1], si.pad[0],
+			    si.pad[1], si.pad[2], si.pad[3], si.dil[0],
+			    si.dil[1], si.groups,
+			    (unsigned long long)si.params,
+			    (unsigned long long)si.macs, si.rf[0], si.rf[1],
+			    si.jump[0], si.jump[1]);
+		} else
+			printf("%zu %s (%s): %zux%zux%zu -> %zux%zux%zu, "
+			    "kernel [%zu, %zu, %zu, %zu], stride %dx%d, "
+			    "padding %zu,%zu x %zu,%zu, dilation %dx%d, "
+			    "groups %zu, params %llu, macs %llu, "
+			    "rf %.10gx%.10g, jump %.10gx%.10g\n", i + 1,
+			    stages[i].name, stage_op(o, &stages[i]), si.in[0],
+			    si.in[1], si.in[2], si.out[0], si.out[1],
+			    si.out[2], si.kshape[0], si.kshape[1],
+			    si.kshape[2], si.kshape[3], si.stride[0],
+			    si.stride[1], si.pad[0], si.pad[1], si.pad[2],
+			    si.pad[3], si.dil[0], si.dil[1], si.groups,
+			    (unsigned long long)si.params,
+			    (unsigned long long)si.macs, si.rf[0], si.rf[1],
+			    si.jump[0], si.jump[1]);
+	}
+	if (o->json)
+		printf("%s], \"total\": {\"stages\": %zu, \"output\": [%zu, "
+		    "%zu, %zu], \"params\": %llu, \"macs\": %llu, "
+		    "\"receptive_field\": [%.10g, %.10g], \"jump\": "
+		    "[%.10g, %.10g]}}\n", o->nkernels ? "\n" : "", o->nkernels,
+		    cur[0], cur[1], cur[2], params, macs, rf[0], rf[1],
+		    jump[0], jump[1]);
+	else
+		printf("total: %zu stage%s, %zux%zux%zu -> %zux%zux%zu, "
+		    "params %llu, macs %llu, rf %.10gx%.10g, jump "
+		    "%.10gx%.10g\n", o->nkernels, o->nkernels == 1 ? "" : "s",
+		    in[0], in[1], in[2], cur[0], cur[1], cur[2], params, macs,
+		    rf[0], rf[1], jump[0], jump[1]);
+}
+
 static void
 release_stages(struct options *o, struct cf_stage *stages)
 {
@@ -540,13 +834,20 @@ main(int argc, char **argv)
 		close_stdout();
 		return 0;
 	}
-	if (!o.print_kernel)
+	if (!o.print_kernel && !o.info)
 		fmt = output_format(&o);
 
 	/* resolve kernels before touching any image */
 	stages = xmalloc((o.nkernels ? o.nkernels : 1) * sizeof(*stages));
 	for (i = 0; i < o.nkernels; i++)
 		lib_resolve(o.kernels[i], &stages[i]);
+	complete_npy(&o, stages);
+	if (o.info) {
+		print_info(&o, stages);
+		release_stages(&o, stages);
+		close_stdout();
+		return 0;
+	}
 	if (o.print_kernel) {
 		print_kernels(stages, o.nkernels);
 		release_stages(&o, stages);
@@ -556,21 +857,38 @@ main(int argc, char **argv)
 
 	/* load */
 	load(&o, &img);
-	if (cf_tensor_u8_to_f32(&img, &x))
-		die(EXIT_INPUT, "'%s': out of memory", o.input);
-	cf_tensor_release(&img);
+	if (img.dtype == CF_F32) {
+		x = img;	/* .npy input: the values as stored */
+	} else {
+		if (cf_tensor_u8_to_f32(&img, &x))
+			die(EXIT_INPUT, "'%s': out of memory", o.input);
+		cf_tensor_release(&img);
+	}
 
 	/* filter */
 	run_stages(&o, stages, &x);
 
+	/* .npy keeps floats: convert without rounding or clamping */
+	if (fmt == CF_FMT_NPY && !o.npy_u8) {
+		if (cf_convert_float(&x, &o.convert))
+			die(EXIT_INPUT, "'%s': cannot convert", o.output);
+		save(&o, fmt, &x);
+		cf_tensor_release(&x);
+		release_stages(&o, stages);
+		close_stdout();
+		return 0;
+	}
+
 	/* convert to pixels */
-	if (x.shape[0] > 4)
+	/* .npy and PAM hold any number of channels */
+	if (x.shape[0] > 4 && fmt != CF_FMT_NPY && fmt != CF_FMT_PAM &&
+	    fmt != CF_FMT_PNM)
 		die(EXIT_INPUT, "'%s': the result has %zu channels; an image "
-		    "holds 1 to 4", o.output, x.shape[0]);
+		    "holds 1 to 4 (write .npy or .pam)", o.output, x.shape[0]);
 	if (cf_convert_to_u8(&x, &o.convert, &out, &clip))
 		die(EXIT_INPUT, "'%s': out of memory", o.output);
 	cf_tensor_release(&x);
-	if (o.verbose)
+	if (o.verbose && clip.channels)
 		report_clipping(&clip);
 	if (!cf_img_format_has_alpha(fmt) &&
 	    (out.shape[0] == 2 || out.shape[0] == 4)) {

@@ -12,7 +12,8 @@ setup() {
 	run -0 cf --help
 	for opt in abs bias dilation flip format help kernel list-kernels \
 	    normalize pad-mode padding png-level print-kernel quality scale \
-	    stride verbose version; do
+	    stride verbose version bias-file groups info json npy-dtype \
+	    output-padding transpose lenient max-pixels max-scans max-side; do
 		[[ $output == *"--$opt"* ]] || { echo "missing --$opt"; false; }
 	done
 }
@@ -50,7 +51,7 @@ setup() {
 
 @test "an output name whose format cannot be told is a usage error" {
 	run -2 cf -k box in.pgm out.xyz
-	[ "$output" = "convfilter: 'out.xyz': cannot tell the output format from the name (use -f png|jpeg|pnm|pam)" ]
+	[ "$output" = "convfilter: 'out.xyz': cannot tell the output format from the name (use -f png|jpeg|pnm|pam|npy)" ]
 	no_file out.xyz
 }
 
@@ -92,7 +93,7 @@ setup() {
 	run -2 cf --scale nan in.pgm out.png
 	[ "$output" = "convfilter: --scale: 'nan' is not a finite number" ]
 	run -2 cf -f gif in.pgm out.png
-	[ "$output" = "convfilter: --format: 'gif' is not png, jpeg, pnm or pam" ]
+	[ "$output" = "convfilter: --format: 'gif' is not png, jpeg, pnm, pam or npy" ]
 	no_file out.png
 }
 
@@ -235,7 +236,7 @@ setup() {
 @test "a result with more than 4 channels cannot be an image" {
 	printf 'shape 5 1 1 1\n1 1 1 1 1\n' > bank.kernel
 	run -1 cf -k ./bank.kernel in.pgm out.png
-	[ "$output" = "convfilter: 'out.png': the result has 5 channels; an image holds 1 to 4" ]
+	[ "$output" = "convfilter: 'out.png': the result has 5 channels; an image holds 1 to 4 (write .npy or .pam)" ]
 	no_file out.png
 }
 

@@ -329,13 +329,13 @@ png_exact() {
 @test "wrong magic and empty input are rejected with exact messages" {
 	echo 'hello world' > text.png
 	run -1 cf -k identity text.png out.png
-	assert_eq "$output" "convfilter: 'text.png': not a PNG, JPEG or PNM file"
+	assert_eq "$output" "convfilter: 'text.png': not a PNG, JPEG, PNM or NPY file"
 	: > empty.png
 	run -1 cf -k identity empty.png out.png
 	assert_eq "$output" "convfilter: 'empty.png': empty input"
 	printf '\211PN' > short.png
 	run -1 cf -k identity short.png out.png
-	assert_eq "$output" "convfilter: 'short.png': not a PNG, JPEG or PNM file"
+	assert_eq "$output" "convfilter: 'short.png': not a PNG, JPEG, PNM or NPY file"
 	run -1 bash -c '"$CONVFILTER" -k identity - out.png < /dev/null'
 	assert_eq "$output" "convfilter: '-': empty input"
 	no_file out.png
@@ -377,10 +377,12 @@ png_exact() {
 	no_file out.png
 }
 
+# PngSuite (c) Willem van Schaik, copied with its licence into
+# tests/pngsuite/ so that these tests need nothing outside the repository.
 @test "PngSuite: every valid file loads, every x* file is rejected" {
-	[ -d "$CORPUS/pngsuite" ] || skip "no PngSuite corpus at $CORPUS/pngsuite"
 	local f bad=
-	for f in "$CORPUS"/pngsuite/*.png; do
+	[ "$(ls "$TOP"/tests/pngsuite/*.png | wc -l)" -ge 170 ]
+	for f in "$TOP"/tests/pngsuite/*.png; do
 		case ${f##*/} in
 		x*)	cf -k identity "$f" out.pam 2>/dev/null &&
 			    bad="$bad accepted:${f##*/}" ;;
@@ -392,16 +394,29 @@ png_exact() {
 	assert_eq "$bad" ""
 }
 
+@test "PngSuite: a PNG to PNG identity run reproduces the loaded pixels exactly" {
+	local f bad=
+	for f in "$TOP"/tests/pngsuite/[!x]*.png; do
+		cf -k identity "$f" want.pam &&
+		    cf -k identity "$f" out.png &&
+		    cf -k identity out.png got.pam &&
+		    [ "$(dims got.pam)" = "$(dims want.pam)" ] &&
+		    cmp -s got.pam want.pam || bad="$bad ${f##*/}"
+		rm -f want.pam out.png got.pam
+	done
+	assert_eq "$bad" ""
+}
+
 @test "PngSuite: interlaced files load like their progressive twins" {
-	[ -d "$CORPUS/pngsuite" ] || skip "no PngSuite corpus at $CORPUS/pngsuite"
-	run -0 cf -k identity "$CORPUS/pngsuite/basn0g16.png" g16.pam
+	local d=$TOP/tests/pngsuite
+	run -0 cf -k identity "$d/basn0g16.png" g16.pam
 	assert_eq "$(dims g16.pam)" "32 32 1"
-	run -0 cf -k identity "$CORPUS/pngsuite/basi0g16.png" i16.pam
+	run -0 cf -k identity "$d/basi0g16.png" i16.pam
 	same_image i16.pam g16.pam
-	run -0 cf -k identity "$CORPUS/pngsuite/basn3p08.png" p8.pam
-	run -0 cf -k identity "$CORPUS/pngsuite/basi3p08.png" pi8.pam
+	run -0 cf -k identity "$d/basn3p08.png" p8.pam
+	run -0 cf -k identity "$d/basi3p08.png" pi8.pam
 	same_image pi8.pam p8.pam
-	run -0 cf -k identity "$CORPUS/pngsuite/tbbn3p08.png" t.pam
+	run -0 cf -k identity "$d/tbbn3p08.png" t.pam
 	assert_eq "$(dims t.pam)" "32 32 4"
 }
 

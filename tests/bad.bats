@@ -1,0 +1,237 @@
+#!/usr/bin/env bats
+# bad.bats - the bad-input corpus: corrupt and hostile images and kernel
+# files must each fail cleanly: exit 1, exactly one "convfilter:" line on
+# stderr, nothing on stdout, no output file (not even a temporary one), an
+# existing output untouched, within seconds and in bounded memory.
+#
+# The corpus is generated at test time by $MKBAD (tests/tools/mkbad.c)
+# into a scratch directory; tests/bad/ holds the few small hand-made files
+# (fuzzer findings) that are committed.  Files named lenient-* hold corrupt
+# but recoverable data that --lenient loads with one warning.
+
+load test_helper
+
+: "${MKBAD:=$TOP/build/mkbad}"
+
+setup_file() {
+	export BAD=$BATS_FILE_TMPDIR/bad
+	mkdir -p "$BAD"
+	"$MKBAD" "$BAD"
+	# the committed hand-made files join the generated ones
+	find "$TOP/tests/bad" -maxdepth 1 -type f ! -name README \
+	    -exec cp {} "$BAD/" \;
+}
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+	pgm 4 4 0 16 32 48 64 80 96 112 128 144 160 176 192 208 224 240 \
+	    > in.pgm
+}
+
+# limited CMD... : run CMD with a 10 s timeout and, except under the
+# sanitizers (which reserve terabytes of address space), about 1 GB of
+# address space.
+limited() {
+	(
+		case $CONVFILTER in
+		*-san) ;;
+		*) ulimit -v 1048576 ;;
+		esac
+		exec timeout 10 "$@"
+	)
+}
+
+# clean_fail NAME ARGS... : convfilter ARGS... must fail with exit 1,
+# print one "convfilter: " line on stderr and nothing on stdout, create
+# no file in a fresh output directory and leave an existing output
+# byte-identical.  Prints what went wrong and returns 1 otherwise.
+clean_fail() {
+	local name=$1 rc lines
+	shift
+	rm -rf o && mkdir o
+	rc=0
+	limited "$CONVFILTER" "$@" o/out.png > stdout.txt 2> stderr.txt ||
+	    rc=$?
+	lines=$(wc -l < stderr.txt)
+	if [ "$rc" != 1 ]; then
+		echo "$name: exit $rc: $(head -c 300 stderr.txt)"
+		return 1
+	fi
+	if [ "$lines" != 1 ] || [[ $(cat stderr.txt) != "convfilter: "* ]]
+	then
+		echo "$name: $lines lines on stderr: $(head -c 300 stderr.txt)"
+		return 1
+	fi
+	if [ -s stdout.txt ]; then
+		echo "$name: wrote to stdout"
+		return 1
+	fi
+	if [ -n "$(ls -A o)" ]; then
+		echo "$name: left files: $(ls -A o)"
+		return 1
+	fi
+	# an existing output survives
+	cp in.pgm o/out.png
+	limited "$CONVFILTER" "$@" o/out.png > /dev/null 2>&1 && {
+		echo "$name: second run succeeded"
+		return 1
+	}
+	if ! cmp -s in.pgm o/out.png || [ "$(ls -A o)" != out.png ]; then
+		echo "$name: existing output changed or temporary file left"
+		return 1
+	fi
+}
+
+@test "the bad corpus is there: PNG, JPEG, PNM, kernels and lenient files" {
+	local n
+	for n in png-cut-chunk png-ihdr- png-crc- png-bomb jpeg-sof- jpeg-prog \
+	    jpeg-scans pnm-maxval kernel-nan lenient-jpeg lenient-png; do
+		compgen -G "$BAD/$n*" > /dev/null || {
+			echo "no $n* file"; false; }
+	done
+	[ "$(ls "$BAD" | wc -l)" -ge 100 ]
+}
+
+@test "every bad image fails cleanly: exit 1, one line, no output" {
+	local f bad=
+	for f in "$BAD"/*; do
+		case ${f##*/} in *.kernel) continue ;; esac
+		clean_fail "${f##*/}" -k identity "$f" || bad=1
+	done
+	[ -z "$bad" ]
+}
+
+@test "every bad image fails cleanly from stdin too" {
+	local f bad= rc
+	for f in "$BAD"/png-* "$BAD"/jpeg-* "$BAD"/pnm-*; do
+		rc=0
+		limited "$CONVFILTER" -k identity - out.png < "$f" \
+		    > stdout.txt 2> stderr.txt || rc=$?
+		if [ "$rc" != 1 ] || [ "$(wc -l < stderr.txt)" != 1 ] ||
+		    [ -s stdout.txt ] || [ -e out.png ]; then
+			echo "${f##*/}: exit $rc: $(cat stderr.txt)"
+			bad=1
+		fi
+	done
+	[ -z "$bad" ]
+}
+
+@test "every bad kernel file fails cleanly: exit 1, one line, no output" {
+	local f bad=
+	for f in "$BAD"/*.kernel; do
+		clean_fail "${f##*/}" -k "$f" in.pgm || bad=1
+	done
+	[ -z "$bad" ]
+}
+
+@test "bad images written to stdout leave stdout empty" {
+	local f bad=
+	for f in "$BAD"/png-cut-inside2.png "$BAD"/jpeg-scans-2112.jpg \
+	    "$BAD"/lenient-jpeg-cut-data.jpg "$BAD"/pnm-above-maxval.pgm; do
+		run -1 --separate-stderr limited "$CONVFILTER" -k identity \
+		    "$f" -
+		[ -z "$output" ] || { echo "${f##*/}: stdout"; bad=1; }
+	done
+	[ -z "$bad" ]
+}
+
+@test "a 100000x100000 PNG header on a tiny file is rejected at once" {
+	local want="image is 100000x100000, over the 128000000-pixel limit (--max-pixels)"
+	run -1 limited "$CONVFILTER" -k identity \
+	    "$BAD/png-ihdr-100000x100000.png" out.png
+	assert_eq "$output" "convfilter: '$BAD/png-ihdr-100000x100000.png': $want"
+	# in 64 MB of address space, without the sanitizers
+	case $CONVFILTER in *-san) return 0 ;; esac
+	run -1 bash -c 'ulimit -v 65536; exec "$CONVFILTER" -k identity "$1" o.png' \
+	    _ "$BAD/png-ihdr-100000x100000.png"
+	assert_eq "$output" "convfilter: '$BAD/png-ihdr-100000x100000.png': $want"
+}
+
+@test "zlib bombs are stopped by the pixel limit or the exact size" {
+	[ "$(wc -c < "$BAD/png-bomb-big.png")" -lt 200000 ]
+	run -1 limited "$CONVFILTER" -k identity "$BAD/png-bomb-big.png" out.png
+	assert_eq "$output" "convfilter: '$BAD/png-bomb-big.png': image is 20000x20000, over the 128000000-pixel limit (--max-pixels)"
+	# 16x16 pixels followed by 64 MB of zeros: too much image data
+	run -1 limited "$CONVFILTER" -k identity \
+	    "$BAD/lenient-png-bomb-small.png" out.png
+	assert_eq "$output" "convfilter: '$BAD/lenient-png-bomb-small.png': IDAT: Too much image data"
+	no_file out.png
+}
+
+@test "--max-scans stops a JPEG with thousands of scans and names the option" {
+	local f=$BAD/jpeg-scans-2112.jpg
+	run -1 limited "$CONVFILTER" -k identity "$f" out.png
+	assert_eq "$output" "convfilter: '$f': progressive JPEG has more than 100 scans (--max-scans)"
+	run -1 limited "$CONVFILTER" --max-scans 10 -k identity "$f" out.png
+	assert_eq "$output" "convfilter: '$f': progressive JPEG has more than 10 scans (--max-scans)"
+	no_file out.png
+	# 5000 scans (the last one repeated): stopped at once
+	f=$BAD/jpeg-scans-5000.jpg
+	run -1 timeout 2 "$CONVFILTER" --lenient -k identity "$f" out.png
+	assert_eq "$output" "convfilter: '$f': progressive JPEG has more than 100 scans (--max-scans)"
+	f=$BAD/jpeg-scans-2112.jpg
+	# raised, the file is valid and loads
+	run -0 limited "$CONVFILTER" --max-scans 5000 -k identity "$f" out.pgm
+	[ -s out.pgm ]
+	# an ordinary progressive JPEG (10 scans) is well under the default
+	"$MKFIXTURE" jpeg progressive 32 32 p.jpg
+	run -0 cf -k identity p.jpg p.png
+	run -1 cf --max-scans 5 -k identity p.jpg p2.png
+	[[ $output == *"(--max-scans)" ]]
+}
+
+@test "--max-scans takes a positive integer" {
+	run -2 cf --max-scans 0 -k identity in.pgm out.png
+	assert_eq "$output" "convfilter: --max-scans: '0' is not an integer from 1 to 4294967295"
+	run -2 cf --max-scans x -k identity in.pgm out.png
+	no_file out.png
+}
+
+@test "--lenient loads a truncated JPEG with one warning" {
+	"$MKFIXTURE" jpeg rgb 64 64 full.jpg
+	head -c $(( $(wc -c < full.jpg) * 2 / 3 )) full.jpg > cut.jpg
+	run -1 cf -k identity cut.jpg out.png
+	assert_eq "$output" "convfilter: 'cut.jpg': truncated JPEG data"
+	no_file out.png
+	run -0 --separate-stderr cf --lenient -k identity cut.jpg out.ppm
+	assert_eq "$stderr" "convfilter: warning: 'cut.jpg': premature end of JPEG file (--lenient)"
+	[ -z "$output" ]
+	assert_eq "$(head -2 out.ppm | tr '\n' ' ')" "P6 64 64 "
+	# a sound file gives no warning under --lenient
+	run -0 --separate-stderr cf --lenient -k identity full.jpg full.ppm
+	assert_eq "$stderr" ""
+}
+
+@test "--lenient loads every lenient-* file with exactly one warning" {
+	local f bad= rc
+	for f in "$BAD"/lenient-*; do
+		rc=0
+		limited "$CONVFILTER" --lenient -k identity "$f" out.pam \
+		    > stdout.txt 2> stderr.txt || rc=$?
+		if [ "$rc" != 0 ] || [ "$(wc -l < stderr.txt)" != 1 ] ||
+		    [[ $(cat stderr.txt) != "convfilter: warning: "*"(--lenient)" ]] ||
+		    [ ! -s out.pam ] || [ -s stdout.txt ]; then
+			echo "${f##*/}: exit $rc: $(cat stderr.txt)"
+			bad=1
+		fi
+		rm -f out.pam
+	done
+	[ -z "$bad" ]
+}
+
+@test "--lenient still rejects what cannot be recovered" {
+	local f bad=
+	for f in png-crc-idat.png png-crc-ihdr.png png-bad-zlib.png \
+	    png-ihdr-depth3-type0.png jpeg-sof3-lossless.jpg \
+	    jpeg-scans-2112.jpg pnm-above-maxval.pgm png-bomb-big.png; do
+		clean_fail "$f" --lenient -k identity "$BAD/$f" || bad=1
+	done
+	[ -z "$bad" ]
+}
+
+@test "unused PNG metadata is skipped, but its CRC still checked" {
+	# the tEXt chunk of the sound twin of lenient-png-crc-text.png
+	run -1 cf -k identity "$BAD/lenient-png-crc-text.png" out.png
+	assert_eq "$output" "convfilter: '$BAD/lenient-png-crc-text.png': tEXt: CRC error"
+	no_file out.png
+}

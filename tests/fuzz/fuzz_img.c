@@ -1,0 +1,76 @@
+/*
+ * fuzz_img.c - libFuzzer target for the image loaders: cf_img_load on the
+ * input through fmemopen, so every format the sniffer knows (PNG, JPEG,
+ * PNM, NPY) is reached.  Each input is loaded strictly and, when that
+ * fails, again with --lenient, which takes other paths through libjpeg
+ * and libpng.  What loads is encoded again in every format.  The pixel
+ * limit is lower than the CLI's default so that a valid huge header
+ * cannot exhaust -rss_limit_mb.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "img.h"
+
+/* Encode what loaded (small images only) in every format, to memory. */
+static void
+save(const struct cf_tensor *img)
+{
+	static const enum cf_format fmts[] = { CF_FMT_PNG, CF_FMT_JPEG,
+	    CF_FMT_PNM, CF_FMT_PAM };
+	struct cf_tensor view;
+	char err[512], *buf;
+	size_t i, len;
+	FILE *f;
+
+	if (img->dtype != CF_U8 || img->shape[1] * img->shape[2] > 4096)
+		return;
+	for (i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+		view = *img;
+		view.owns_data = 0;
+		/* JPEG holds gray or RGB: drop alpha as the CLI does */
+		if (fmts[i] == CF_FMT_JPEG && !(view.shape[0] & 1))
+			view.shape[0]--;
+		buf = NULL;
+		if (!(f = open_memstream(&buf, &len)))
+			return;
+		cf_img_save(f, fmts[i], &view, NULL, err, sizeof(err));
+		fclose(f);
+		free(buf);
+	}
+}
+
+static int
+load(const uint8_t *data, size_t size, int lenient)
+{
+	struct cf_load_opts o = CF_LOAD_OPTS_DEFAULT;
+	struct cf_tensor img;
+	char err[512];
+	FILE *f;
+	int rc;
+
+	o.max_pixels = 4u << 20;
+	o.lenient = lenient;
+	if (!(f = fmemopen((void *)data, size, "rb")))
+		return -1;
+	if ((rc = cf_img_load(f, &o, &img, err, sizeof(err))) == 0) {
+		save(&img);
+		cf_tensor_release(&img);
+	}
+	fclose(f);
+	return rc;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size == 0)
+		return 0;
+	if (load(data, size, 0))
+		load(data, size, 1);
+	return 0;
+}

@@ -1,0 +1,572 @@
+/*
+ * mkbad.c - write the generated part of the bad-input corpus (tests/bad/).
+ *
+ *   mkbad DIR
+ *
+ * Every file written into DIR must be rejected by convfilter with exit 1,
+ * one message line and no output, quickly and in bounded memory.  Files
+ * named lenient-* hold corrupt but recoverable data: rejected by default,
+ * loaded with --lenient and one warning.  Files named *.kernel are kernel
+ * files (used with -k), the rest are images.  The corpus is written at
+ * test time, never committed: it is deterministic and takes well under a
+ * second.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jpeglib.h>
+#include <zlib.h>
+
+static const char *dir;
+
+static void
+die(const char *msg)
+{
+	fprintf(stderr, "mkbad: %s\n", msg);
+	exit(1);
+}
+
+static void
+put(const char *name, const void *p, size_t n)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (!(f = fopen(path, "wb")) || fwrite(p, 1, n, f) != n || fclose(f))
+		die(path);
+}
+
+static void
+puts_file(const char *name, const char *s)
+{
+	put(name, s, strlen(s));
+}
+
+/* ---- PNG, written by hand so that every byte can be broken ---- */
+
+struct buf {
+	unsigned char *p;
+	size_t n, cap;
+};
+
+static void
+add(struct buf *b, const void *p, size_t n)
+{
+	if (!n)
+		return;
+	if (b->n + n > b->cap) {
+		b->cap = (b->n + n) * 2;
+		if (!(b->p = realloc(b->p, b->cap)))
+			die("out of memory");
+	}
+	memcpy(b->p + b->n, p, n);
+	b->n += n;
+}
+
+static void
+be32(unsigned char *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
+static void
+chunk(struct buf *b, const char *type, const void *data, uint32_t len)
+{
+	unsigned char h[8], c[4];
+	uLong crc;
+
+	be32(h, len);
+	memcpy(h + 4, type, 4);
+	crc = crc32(0, h + 4, 4);
+	if (len)
+		crc = crc32(crc, data, len);
+	be32(c, (uint32_t)crc);
+	add(b, h, 8);
+	add(b, data, len);
+	add(b, c, 4);
+}
+
+static void
+ihdr(unsigned char *d, uint32_t w, uint32_t h, int depth, int ctype,
+    int interlace)
+{
+	be32(d, w);
+	be32(d + 4, h);
+	d[8] = depth;
+	d[9] = ctype;
+	d[10] = 0;
+	d[11] = 0;
+	d[12] = interlace;
+}
+
+/* zlib stream of n raw bytes (filter bytes included), all v. */
+static unsigned char *
+deflate_fill(size_t n, int v, size_t *outlen)
+{
+	unsigned char in[65536], *out;
+	z_stream z;
+	size_t cap = n / 500 + 1024;
+
+	memset(&z, 0, sizeof(z));
+	memset(in, v, sizeof(in));
+	if (!(out = malloc(cap)) || deflateInit(&z, 9) != Z_OK)
+		die("zlib");
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	while (n) {
+		size_t k = n < sizeof(in) ? n : sizeof(in);
+
+		z.next_in = in;
+		z.avail_in = (uInt)k;
+		n -= k;
+		if (deflate(&z, n ? Z_NO_FLUSH : Z_FINISH) == Z_STREAM_ERROR ||
+		    z.avail_in)
+			die("deflate");
+	}
+	if (z.avail_out == 0)
+		die("deflate buffer");
+	*outlen = z.total_out;
+	deflateEnd(&z);
+	return out;
+}
+
+static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', 13, 10, 26, 10 };
+
+/* A valid 16x16 RGB PNG with a tEXt chunk; offsets of each chunk. */
+static struct buf
+good_png(size_t *bounds, size_t *nbounds)
+{
+	struct buf b = { 0 };
+	unsigned char d[13], *z;
+	size_t zn;
+
+	add(&b, sig, 8);
+	bounds[0] = 8;
+	ihdr(d, 16, 16, 8, 2, 0);
+	chunk(&b, "IHDR", d, 13);
+	bounds[1] = b.n;
+	chunk(&b, "tEXt", "Comment\0made by mkbad", 21);
+	bounds[2] = b.n;
+	z = deflate_fill(16 * (1 + 16 * 3), 0, &zn);
+	chunk(&b, "IDAT", z, (uint32_t)zn);
+	free(z);
+	bounds[3] = b.n;
+	chunk(&b, "IEND", NULL, 0);
+	bounds[4] = b.n;
+	*nbounds = 5;
+	return b;
+}
+
+static void
+png_with_ihdr(const char *name, uint32_t len, uint32_t w, uint32_t h,
+    int depth, int ctype, int comp, int filt, int interlace)
+{
+	struct buf b = { 0 };
+	unsigned char d[16] = { 0 }, *z;
+	size_t zn;
+
+	add(&b, sig, 8);
+	ihdr(d, w, h, depth, ctype, interlace);
+	d[10] = comp;
+	d[11] = filt;
+	chunk(&b, "IHDR", d, len);
+	z = deflate_fill(64, 0, &zn);
+	chunk(&b, "IDAT", z, (uint32_t)zn);
+	free(z);
+	chunk(&b, "IEND", NULL, 0);
+	put(name, b.p, b.n);
+	free(b.p);
+}
+
+static void
+make_png(void)
+{
+	static const struct { int depth, ctype; } badcombo[] = {
+		{ 3, 0 }, { 16, 3 }, { 1, 2 }, { 4, 4 }, { 2, 6 }, { 0, 0 },
+		{ 8, 1 }, { 8, 5 }, { 8, 7 }, { 32, 2 },
+	};
+	struct buf b, m = { 0 };
+	size_t bounds[8], nb, i, cut, zn;
+	unsigned char d[13], *z;
+	char name[64];
+
+	b = good_png(bounds, &nb);
+	/* Truncated at every chunk boundary and inside every chunk. */
+	for (i = 0; i + 1 < nb; i++) {
+		snprintf(name, sizeof(name), "png-cut-chunk%zu.png", i);
+		put(name, b.p, bounds[i]);
+		cut = bounds[i] + (bounds[i + 1] - bounds[i]) / 2;
+		snprintf(name, sizeof(name), "png-cut-inside%zu.png", i);
+		put(name, b.p, cut);
+	}
+	put("png-cut-sig.png", b.p, 5);
+	put("png-cut-crc.png", b.p, bounds[4] - 2);
+
+	/* CRC errors: IHDR, IDAT; in tEXt (ancillary) lenient loads it. */
+	m.n = 0;
+	add(&m, b.p, b.n);
+	m.p[bounds[1] - 1] ^= 1;
+	put("png-crc-ihdr.png", m.p, m.n);
+	m.p[bounds[1] - 1] ^= 1;
+	m.p[bounds[3] - 1] ^= 1;
+	put("png-crc-idat.png", m.p, m.n);
+	m.p[bounds[3] - 1] ^= 1;
+	m.p[bounds[2] - 1] ^= 1;
+	put("lenient-png-crc-text.png", m.p, m.n);
+	m.p[bounds[2] - 1] ^= 1;
+	/* Garbage in the zlib data (CRC fixed up by rewriting). */
+	free(m.p);
+	m = (struct buf){ 0 };
+	add(&m, sig, 8);
+	ihdr(d, 16, 16, 8, 2, 0);
+	chunk(&m, "IHDR", d, 13);
+	chunk(&m, "IDAT", "\x78\x9c\xff\xff\xff\xff\x00\x00", 8);
+	chunk(&m, "IEND", NULL, 0);
+	put("png-bad-zlib.png", m.p, m.n);
+	free(m.p);
+	/* A chunk length of 2^31 - 1 on a tiny file. */
+	m = (struct buf){ 0 };
+	add(&m, b.p, bounds[1]);
+	add(&m, "\x7f\xff\xff\xffzTXt", 8);
+	put("png-huge-chunk.png", m.p, m.n);
+	free(m.p);
+	/* No IDAT at all; IEND first; IDAT before IHDR. */
+	m = (struct buf){ 0 };
+	add(&m, b.p, bounds[2]);
+	chunk(&m, "IEND", NULL, 0);
+	put("png-no-idat.png", m.p, m.n);
+	free(m.p);
+	m = (struct buf){ 0 };
+	add(&m, sig, 8);
+	add(&m, b.p + bounds[2], bounds[4] - bounds[2]);
+	put("png-idat-first.png", m.p, m.n);
+	free(m.p);
+	free(b.p);
+
+	/* Every IHDR field broken. */
+	png_with_ihdr("png-ihdr-width0.png", 13, 0, 4, 8, 0, 0, 0, 0);
+	png_with_ihdr("png-ihdr-height0.png", 13, 4, 0, 8, 0, 0, 0, 0);
+	png_with_ihdr("png-ihdr-width2g.png", 13, 0x80000000u, 1, 8, 0, 0, 0,
+	    0);
+	png_with_ihdr("png-ihdr-height4g.png", 13, 1, 0xffffffffu, 8, 0, 0, 0,
+	    0);
+	png_with_ihdr("png-ihdr-100000x100000.png", 13, 100000, 100000, 8, 6,
+	    0, 0, 0);
+	png_with_ihdr("png-ihdr-comp1.png", 13, 4, 4, 8, 0, 1, 0, 0);
+	png_with_ihdr("png-ihdr-filter1.png", 13, 4, 4, 8, 0, 0, 1, 0);
+	png_with_ihdr("png-ihdr-interlace2.png", 13, 4, 4, 8, 0, 0, 0, 2);
+	png_with_ihdr("png-ihdr-len12.png", 12, 4, 4, 8, 0, 0, 0, 0);
+	png_with_ihdr("png-ihdr-len0.png", 0, 4, 4, 8, 0, 0, 0, 0);
+	for (i = 0; i < sizeof(badcombo) / sizeof(badcombo[0]); i++) {
+		snprintf(name, sizeof(name), "png-ihdr-depth%d-type%d.png",
+		    badcombo[i].depth, badcombo[i].ctype);
+		png_with_ihdr(name, 13, 4, 4, badcombo[i].depth,
+		    badcombo[i].ctype, 0, 0, 0);
+	}
+	/* Palette image without PLTE. */
+	png_with_ihdr("png-no-plte.png", 13, 4, 4, 8, 3, 0, 0, 0);
+
+	/*
+	 * zlib bombs.  A 20000x20000 RGBA header with 64 MB of zeros in
+	 * ~64 KB: the pixel limit stops it before inflating anything.  A
+	 * 16x16 header whose IDAT inflates to 64 MB: the exact size check
+	 * stops it after the image's 784 bytes.
+	 */
+	z = deflate_fill(64u << 20, 0, &zn);
+	m = (struct buf){ 0 };
+	add(&m, sig, 8);
+	ihdr(d, 20000, 20000, 8, 6, 0);
+	chunk(&m, "IHDR", d, 13);
+	chunk(&m, "IDAT", z, (uint32_t)zn);
+	chunk(&m, "IEND", NULL, 0);
+	put("png-bomb-big.png", m.p, m.n);
+	free(m.p);
+	m = (struct buf){ 0 };
+	add(&m, sig, 8);
+	ihdr(d, 16, 16, 8, 2, 0);
+	chunk(&m, "IHDR", d, 13);
+	chunk(&m, "IDAT", z, (uint32_t)zn);
+	chunk(&m, "IEND", NULL, 0);
+	put("lenient-png-bomb-small.png", m.p, m.n);
+	free(m.p);
+	free(z);
+}
+
+/* ---- JPEG, encoded by libjpeg and then broken ---- */
+
+static unsigned char *
+encode_jpeg(int w, int h, int nc, int progressive, int scans,
+    unsigned long *len)
+{
+	struct jpeg_compress_struct ci;
+	struct jpeg_error_mgr jerr;
+	jpeg_scan_info *script = NULL;
+	unsigned char *out = NULL;
+	JSAMPLE *row;
+	JSAMPROW rp;
+	int x, y, c, k, al, n = 0;
+
+	ci.err = jpeg_std_error(&jerr);
+	jpeg_create_compress(&ci);
+	*len = 0;
+	jpeg_mem_dest(&ci, &out, len);
+	ci.image_width = w;
+	ci.image_height = h;
+	ci.input_components = nc;
+	ci.in_color_space = nc == 1 ? JCS_GRAYSCALE : JCS_RGB;
+	jpeg_set_defaults(&ci);
+	if (progressive)
+		jpeg_simple_progression(&ci);
+	if (scans) {
+		/*
+		 * As many scans as the standard allows: every coefficient
+		 * of every component alone, one bit at a time.
+		 */
+		script = calloc(64 * 3 * 11, sizeof(*script));
+		for (k = 0; k < 64; k++)
+			for (c = 0; c < nc; c++)
+				for (al = 10; al >= 0; al--) {
+					script[n].comps_in_scan = 1;
+					script[n].component_index[0] = c;
+					script[n].Ss = k;
+					script[n].Se = k;
+					script[n].Ah = al == 10 ? 0 : al + 1;
+					script[n].Al = al;
+					n++;
+				}
+		ci.scan_info = script;
+		ci.num_scans = n;
+	}
+	jpeg_start_compress(&ci, TRUE);
+	row = malloc((size_t)w * nc);
+	rp = row;
+	for (y = 0; y < h; y++) {
+		for (x = 0; x < w * nc; x++)
+			row[x] = (JSAMPLE)((x * 7 + y * 13) & 255);
+		jpeg_write_scanlines(&ci, &rp, 1);
+	}
+	jpeg_finish_compress(&ci);
+	jpeg_destroy_compress(&ci);
+	free(row);
+	free(script);
+	return out;
+}
+
+/* Offset of the first marker FF m at or after from, or 0. */
+static size_t
+marker(const unsigned char *p, size_t n, int m, size_t from)
+{
+	size_t i;
+
+	for (i = from; i + 1 < n; i++)
+		if (p[i] == 0xff && p[i + 1] == m)
+			return i;
+	return 0;
+}
+
+static void
+without_segment(const char *name, const unsigned char *p, size_t n, int m)
+{
+	size_t at = marker(p, n, m, 2), len;
+	unsigned char *q;
+
+	if (!at)
+		die("marker not found");
+	len = 2 + ((size_t)p[at + 2] << 8 | p[at + 3]);
+	q = malloc(n);
+	memcpy(q, p, at);
+	memcpy(q + at, p + at + len, n - at - len);
+	put(name, q, n - len);
+	free(q);
+}
+
+static void
+patched(const char *name, const unsigned char *p, size_t n, size_t at,
+    const void *bytes, size_t nb)
+{
+	unsigned char *q = malloc(n);
+
+	memcpy(q, p, n);
+	memcpy(q + at, bytes, nb);
+	put(name, q, n);
+	free(q);
+}
+
+static void
+make_jpeg(void)
+{
+	unsigned long n, np, ns;
+	unsigned char *p, *pr, *many;
+	size_t sof, sos, at;
+	char name[64];
+	int i;
+
+	p = encode_jpeg(32, 32, 3, 0, 0, &n);
+	sof = marker(p, n, 0xc0, 2);
+	sos = marker(p, n, 0xda, 2);
+	if (!sof || !sos)
+		die("no SOF0 or SOS");
+	put("jpeg-soi-only.jpg", p, 4);
+	put("jpeg-cut-header.jpg", p, sof + 5);
+	put("jpeg-cut-sos.jpg", p, sos + 4);
+	/* Truncated inside the entropy-coded data: a warning, so lenient. */
+	put("lenient-jpeg-cut-data.jpg", p, sos + (n - sos) / 2);
+	without_segment("jpeg-no-dqt.jpg", p, n, 0xdb);
+	without_segment("jpeg-no-sof.jpg", p, n, 0xc0);
+	patched("jpeg-sof-precision12.jpg", p, n, sof + 4, "\x0c", 1);
+	patched("jpeg-sof-ncomp0.jpg", p, n, sof + 9, "\x00", 1);
+	patched("jpeg-sof-ncomp200.jpg", p, n, sof + 9, "\xc8", 1);
+	patched("jpeg-sof-sampling0.jpg", p, n, sof + 11, "\x00", 1);
+	patched("jpeg-sof-sampling15.jpg", p, n, sof + 11, "\xff", 1);
+	patched("jpeg-sof-qtable9.jpg", p, n, sof + 12, "\x09", 1);
+	patched("jpeg-sof-len1.jpg", p, n, sof + 2, "\x00\x01", 2);
+	patched("jpeg-sof-width0.jpg", p, n, sof + 7, "\x00\x00", 2);
+	patched("jpeg-sof3-lossless.jpg", p, n, sof + 1, "\xc3", 1);
+	patched("jpeg-sof-arith.jpg", p, n, sof + 1, "\xc9", 1);
+	patched("jpeg-sos-ncomp9.jpg", p, n, sos + 4, "\x09", 1);
+	patched("jpeg-sos-badcomp.jpg", p, n, sos + 5, "\x77", 1);
+	patched("jpeg-dht-len0.jpg", p, n, marker(p, n, 0xc4, 2) + 2,
+	    "\x00\x00", 2);
+	patched("jpeg-bad-marker.jpg", p, n, sof, "\xff\x01", 2);
+	patched("jpeg-second-soi.jpg", p, n, sos, "\xff\xd8", 2);
+	/* Entropy data overwritten with 0xff 0x00 stuffing and garbage. */
+	for (i = 0; i < 3; i++) {
+		static const char *junk[] = { "\xff\xd9", "\xff\xd0\xff\xd7",
+		    "\xff\xfe\xff\xff" };
+		snprintf(name, sizeof(name), "lenient-jpeg-junk%d.jpg", i);
+		at = sos + 20 + (size_t)i * 40;
+		patched(name, p, n, at, junk[i], strlen(junk[i]));
+	}
+
+	/* Truncated progressive: inside the first and the last scans. */
+	pr = encode_jpeg(64, 64, 3, 1, 0, &np);
+	sos = marker(pr, np, 0xda, 2);
+	put("jpeg-prog-cut-first.jpg", pr, sos + 6);
+	put("lenient-jpeg-prog-cut-mid.jpg", pr, np / 2);
+	put("lenient-jpeg-prog-cut-end.jpg", pr, np - 40);
+
+	/* Thousands of scans (2112): --max-scans stops it at 100. */
+	many = encode_jpeg(16, 16, 3, 1, 1, &ns);
+	put("jpeg-scans-2112.jpg", many, ns);
+	/*
+	 * 5000 scans: the last scan repeated.  A repeated scan is a bogus
+	 * progression, a warning: strict loading stops at the first one,
+	 * --lenient at --max-scans.
+	 */
+	{
+		size_t last = 0, k, nrep = 5000 - 2112;
+		struct buf r = { 0 };
+
+		while ((at = marker(many, ns, 0xda, last + 2)))
+			last = at;
+		add(&r, many, ns - 2);
+		for (k = 0; k < nrep; k++)
+			add(&r, many + last, ns - 2 - last);
+		add(&r, "\xff\xd9", 2);
+		put("jpeg-scans-5000.jpg", r.p, r.n);
+		free(r.p);
+	}
+	free(many);
+	free(pr);
+	free(p);
+}
+
+/* ---- PNM and kernel files: plain text headers ---- */
+
+static void
+make_text(void)
+{
+#define F(name, data) { name, data, sizeof(data) - 1 }
+	static const struct {
+		const char *name, *data;
+		size_t len;
+	} files[] = {
+		F("pnm-maxval0.pgm", "P5\n1 1\n0\n\0"),
+		F("pnm-maxval65536.pgm", "P5\n1 1\n65536\n\0\0"),
+		F("pnm-maxval-neg.pgm", "P5\n1 1\n-255\n\0"),
+		F("pnm-above-maxval.pgm", "P5\n2 1\n100\n\x10\x65"),
+		F("pnm-above-maxval16.pgm", "P5\n1 1\n1000\n\x03\xe9"),
+		F("pnm-no-space.pgm", "P52 2 255\n\0\0\0\0"),
+		F("pnm-no-space2.pgm", "P5\n2 2255\n\0\0\0\0"),
+		F("pnm-no-space3.pgm", "P5\n2 2\n255\0\0\0\0"),
+		F("pnm-negative.pgm", "P5\n-2 2\n255\n\0\0\0\0"),
+		F("pnm-negative-h.ppm", "P6\n2 -2\n255\n\0\0\0\0"),
+		F("pnm-huge.pgm", "P5\n99999999999999999999 1\n255\n\0"),
+		F("pnm-huge2.ppm", "P6\n4294967296 4294967296\n255\n\0"),
+		F("pnm-over-limit.ppm", "P6\n20000 20000\n255\n\0\0\0"),
+		F("pnm-float.pgm", "P5\n2.5 2\n255\n\0\0\0\0\0"),
+		F("pnm-hex.pgm", "P5\n0x2 2\n255\n\0\0\0\0"),
+		F("pnm-no-maxval.pgm", "P5\n2 2\n"),
+		F("pnm-comment-only.pgm", "P5\n# 2 2 255\n"),
+		F("pnm-cut-data.ppm", "P6\n4 4\n255\n\1\2\3\4\5\6"),
+		F("pnm-p7-depth0.pam", "P7\nWIDTH 1\nHEIGHT 1\nDEPTH 0\n"
+		    "MAXVAL 255\nENDHDR\n"),
+		F("pnm-p7-depth5.pam", "P7\nWIDTH 1\nHEIGHT 1\nDEPTH 5\n"
+		    "MAXVAL 255\nENDHDR\n\0\0\0\0\0"),
+		F("pnm-p7-no-endhdr.pam", "P7\nWIDTH 1\nHEIGHT 1\nDEPTH 1\n"
+		    "MAXVAL 255\n\0"),
+		F("pnm-p7-no-width.pam", "P7\nHEIGHT 1\nDEPTH 1\n"
+		    "MAXVAL 255\nENDHDR\n\0"),
+		F("pnm-p7-unknown.pam", "P7\nWIDTH 1\nHEIGHT 1\nDEPTH 1\n"
+		    "MAXVAL 255\nFOO 1\nENDHDR\n\0"),
+		F("pnm-p7-huge.pam", "P7\nWIDTH 4000000000\nHEIGHT 4000000000"
+		    "\nDEPTH 4\nMAXVAL 65535\nENDHDR\n"),
+		F("pnm-p1.pbm", "P1\n1 1\n0\n"),
+		F("pnm-p4.pbm", "P4\n8 1\n\0"),
+		F("pnm-p9.pgm", "P9\n1 1\n255\n\0"),
+		F("kernel-nan.kernel", "1 nan 1\n"),
+		F("kernel-inf.kernel", "1 1\ninf 1\n"),
+		F("kernel-huge-number.kernel", "1e999 1\n1 1\n"),
+		F("kernel-ragged.kernel", "1 2 3\n4 5\n"),
+		F("kernel-empty.kernel", "# nothing\n"),
+		F("kernel-shape-mismatch.kernel", "shape 3 3\n1 2 3\n4 5 6\n"),
+		F("kernel-shape-huge.kernel", "shape 100000 100000\n1\n"),
+		F("kernel-shape-huge4.kernel",
+		    "shape 65536 65536 65536 65536\n1\n"),
+		F("kernel-shape-overflow.kernel",
+		    "shape 4294967296 4294967296\n1\n"),
+		F("kernel-shape-zero.kernel", "shape 0 3\n"),
+		F("kernel-shape-negative.kernel", "shape -3 3\n1 1 1\n"),
+		F("kernel-groups0.kernel", "shape 1 1 1 1\ngroups 0\n1\n"),
+		F("kernel-scale0.kernel", "scale 1/0\n1\n"),
+		F("kernel-garbage.kernel", "1 2 x\n"),
+		F("kernel-binary.kernel", "\x01\x02\xff\xfe"),
+		F("kernel-too-many.kernel", "shape 1 2\n1 2 3\n"),
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		put(files[i].name, files[i].data, files[i].len);
+#undef F
+	/* A 1 MiB single row of numbers: over the kernel size cap. */
+	{
+		size_t n = 1 << 20, k;
+		char *s = malloc(n + 1);
+
+		for (k = 0; k + 2 <= n; k += 2)
+			memcpy(s + k, "1 ", 2);
+		s[n - 1] = '\n';
+		put("kernel-wide.kernel", s, n);
+		free(s);
+	}
+	puts_file("kernel-shape-bank-mismatch.kernel",
+	    "shape 2 5 1 1\n1 2 3 4 5\n6 7 8 9 10\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc != 2)
+		die("usage: mkbad DIR");
+	dir = argv[1];
+	make_png();
+	make_jpeg();
+	make_text();
+	return 0;
+}
