@@ -12,6 +12,7 @@ TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 export CONVFILTER MKFIXTURE
 # The corpora beside the repository (present in CI), if any.
 CORPUS=${CF_CORPUS:-$TOP/../shared/corpus}
+PNGSUITE=${CF_PNGSUITE:-$CORPUS/pngsuite}
 
 cf() {
 	"$CONVFILTER" "$@"

@@ -22,7 +22,8 @@ printf 'P5\n3 2\n255\n\1\2\3\4\5\6' > pnm.pgm
 printf 'P6\n# comment\n1 2\n65535\n\0\1\0\2\0\3\0\4\0\5\0\6' > pnm16.ppm
 printf 'P7\nWIDTH 2\nHEIGHT 1\nDEPTH 4\nMAXVAL 255\nTUPLTYPE RGB_ALPHA\nENDHDR\n12345678' > pam.pam
 cd - > /dev/null
-cp tests/pngsuite/*.png "$dir/img/"
+pngsuite=${CF_PNGSUITE:-../shared/corpus/pngsuite}
+[ ! -d "$pngsuite" ] || cp "$pngsuite"/*.png "$dir/img/"
 cp filters/*.kernel "$dir/kernel/"
 printf 'shape 2 1 1 3\nbias 1 -1\n1/3 0 -1e2\n# c\n4,5,6\n' > "$dir/kernel/bank.kernel"
 printf 'scale 1/16\n1 2 1\n2 4 2\n1 2 1\n' > "$dir/kernel/binomial.kernel"
