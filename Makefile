@@ -20,7 +20,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 PKG_CONFIG ?= pkg-config
 BATS ?= bats
-PKGS = libpng libjpeg
+PKGS = libpng libjpeg zlib
 
 # Build directory and binary; `make sanitize` uses its own.
 B ?= build
@@ -35,13 +35,13 @@ PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 LIBS = $(PKG_LIBS) -lm -pthread
 
 # The core: everything but the command line.
-CORE = tensor img img_png img_jpeg img_pnm kernel presets conv conv_ref conv_fast convert img_npy pool conv_transpose img_probe info
+CORE = tensor img img_png img_jpeg img_pnm kernel kernel_peers presets conv conv_ref conv_fast convert img_npy pool conv_transpose img_probe info alpha
 # The command line.
-CLI = main util library
+CLI = main util library batch
 
 CORE_OBJS = $(CORE:%=$(B)/%.o)
 CLI_OBJS = $(CLI:%=$(B)/%.o)
-UNIT_TESTS = $(B)/test_conv $(B)/test_kernel $(B)/test_fast $(B)/test_tensor
+UNIT_TESTS = $(B)/test_conv $(B)/test_kernel $(B)/test_fast $(B)/test_tensor $(B)/test_alpha
 TOOLS = $(B)/mkfixture $(B)/mkbad
 
 all: $(BIN)
@@ -71,7 +71,7 @@ $(B):
 # Stop with one clear line when a library is missing.
 pkgcheck:
 	@$(PKG_CONFIG) --exists $(PKGS) 2>/dev/null || { \
-	  echo "convfilter: missing build packages: pkg-config cannot find $(PKGS) (run 'make deps' or apt-get install pkg-config libpng-dev libjpeg-dev)" >&2; \
+	  echo "convfilter: missing build packages: pkg-config cannot find $(PKGS) (run 'make deps' or apt-get install pkg-config libpng-dev libjpeg-dev zlib1g-dev)" >&2; \
 	  exit 1; }
 
 check: $(BIN) $(UNIT_TESTS) $(TOOLS)
@@ -92,7 +92,7 @@ demo: $(BIN)
 	@echo "demo: wrote $$(ls demo | wc -l) images into demo/"
 
 # Debian packages for building and testing; installed only when missing.
-DEPS_PKGS = gcc make pkg-config libpng-dev libjpeg-dev bats mandoc
+DEPS_PKGS = gcc make pkg-config libpng-dev libjpeg-dev zlib1g-dev bats mandoc parallel
 deps:
 	@missing=; for p in $(DEPS_PKGS); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

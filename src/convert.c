@@ -20,11 +20,14 @@ sample(const struct cf_tensor *x, size_t c, size_t i)
 	return d[c * x->stride[0] + r * x->stride[1] + col * x->stride[2]];
 }
 
-int
-cf_convert_to_u8(const struct cf_tensor *x, const struct cf_convert_opts *o,
-    struct cf_tensor *y, struct cf_clip_stats *stats)
+/* The conversion to integer samples 0..max of dtype (CF_U8 or CF_U16). */
+static int
+to_int(const struct cf_tensor *x, const struct cf_convert_opts *o,
+    enum cf_dtype dtype, double max, struct cf_tensor *y,
+    struct cf_clip_stats *stats)
 {
 	uint8_t *yd;
+	uint16_t *yd16;
 	size_t c, i, plane;
 	double v, lo, hi, range;
 	int err;
@@ -34,11 +37,12 @@ cf_convert_to_u8(const struct cf_tensor *x, const struct cf_convert_opts *o,
 		memset(stats, 0, sizeof(*stats));
 	if (x->dtype != CF_F32 || x->ndim != 3 || !x->data)
 		return CF_EINVAL;
-	if ((err = cf_tensor_init(y, CF_U8, 3, x->shape)))
+	if ((err = cf_tensor_init(y, dtype, 3, x->shape)))
 		return err;
 	if (stats && x->shape[0] <= CF_MAX_DIMS)
 		stats->channels = x->shape[0];
 	yd = y->data;
+	yd16 = y->data;
 	plane = x->shape[1] * x->shape[2];	/* checked by tensor_init */
 
 	for (c = 0; c < x->shape[0]; c++) {
@@ -63,26 +67,41 @@ cf_convert_to_u8(const struct cf_tensor *x, const struct cf_convert_opts *o,
 				if (!(range > 0))
 					v = isnan(v) ? v : 0.0;
 				else
-					v = (v - lo) * 255.0 / range;
+					v = (v - lo) * max / range;
 			}
-			if (isnan(v)) {
-				yd[c * plane + i] = 0;
-				continue;
-			}
+			if (isnan(v))
+				v = 0;
 			v = round(v);
 			if (v < 0) {
 				if (stats && stats->channels)
 					stats->low[c]++;
 				v = 0;
-			} else if (v > 255) {
+			} else if (v > max) {
 				if (stats && stats->channels)
 					stats->high[c]++;
-				v = 255;
+				v = max;
 			}
-			yd[c * plane + i] = (uint8_t)v;
+			if (dtype == CF_U16)
+				yd16[c * plane + i] = (uint16_t)v;
+			else
+				yd[c * plane + i] = (uint8_t)v;
 		}
 	}
 	return 0;
+}
+
+int
+cf_convert_to_u8(const struct cf_tensor *x, const struct cf_convert_opts *o,
+    struct cf_tensor *y, struct cf_clip_stats *stats)
+{
+	return to_int(x, o, CF_U8, 255.0, y, stats);
+}
+
+int
+cf_convert_to_u16(const struct cf_tensor *x, const struct cf_convert_opts *o,
+    struct cf_tensor *y, struct cf_clip_stats *stats)
+{
+	return to_int(x, o, CF_U16, 65535.0, y, stats);
 }
 
 int

@@ -10,6 +10,7 @@
  *               channel becomes 0            (--normalize)
  *   round:      to nearest, ties away from zero (C round())
  *   clamp:      to 0..255
+ * (0..65535 in place of 0..255 for 16-bit output, cf_convert_to_u16).
  * Arithmetic is in double, so the 8-bit value is the correctly rounded
  * value of the float result.
  */
@@ -41,6 +42,14 @@ struct cf_clip_stats {
  * stats may be NULL; it is only filled for C <= 4.  NaN becomes 0.
  */
 int cf_convert_to_u8(const struct cf_tensor *x,
+    const struct cf_convert_opts *o, struct cf_tensor *y,
+    struct cf_clip_stats *stats);
+
+/*
+ * The same for 16-bit output: a new CF_U16 tensor, with 65535 in place of
+ * 255 (normalize stretches to 0..65535, clamp to 0..65535).
+ */
+int cf_convert_to_u16(const struct cf_tensor *x,
     const struct cf_convert_opts *o, struct cf_tensor *y,
     struct cf_clip_stats *stats);
 

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -84,18 +85,48 @@ codec_for(enum cf_format fmt)
 	return &codec_unknown;
 }
 
+void
+cf_img_meta_release(struct cf_img_meta *meta)
+{
+	free(meta->icc);
+	memset(meta, 0, sizeof(*meta));
+}
+
 int
 cf_img_load(FILE *f, const struct cf_load_opts *o, struct cf_tensor *img,
     char *errbuf, size_t errlen)
 {
 	static const struct cf_load_opts defaults = CF_LOAD_OPTS_DEFAULT;
+	struct cf_load_opts lo = o ? *o : defaults;
+	struct cf_img_meta meta;
+	int err;
+
+	lo.meta = &meta;
+	lo.want_icc = 0;
+	err = cf_img_load_meta(f, &lo, img, &meta, errbuf, errlen);
+	cf_img_meta_release(&meta);
+	return err;
+}
+
+int
+cf_img_load_meta(FILE *f, const struct cf_load_opts *o,
+    struct cf_tensor *img, struct cf_img_meta *meta, char *errbuf,
+    size_t errlen)
+{
+	static const struct cf_load_opts defaults = CF_LOAD_OPTS_DEFAULT;
+	struct cf_load_opts lo;
 	unsigned char magic[MAGIC_MAX];
 	size_t n;
 	int err;
 
 	memset(img, 0, sizeof(*img));
-	if (!o)
-		o = &defaults;
+	memset(meta, 0, sizeof(*meta));
+	/* cf_img_load comes here with meta set and want_icc 0 */
+	lo = o ? *o : defaults;
+	if (lo.meta != meta)
+		lo.want_icc = 1;
+	lo.meta = meta;
+	o = &lo;
 	/* fread keeps reading a pipe until it has MAGIC_MAX bytes or EOF. */
 	n = fread(magic, 1, sizeof(magic), f);
 	if (n < sizeof(magic) && ferror(f)) {
@@ -109,12 +140,134 @@ cf_img_load(FILE *f, const struct cf_load_opts *o, struct cf_tensor *img,
 	if (errlen)
 		errbuf[0] = '\0';
 	err = sniff(magic, n)->load(f, magic, n, o, img, errbuf, errlen);
+	if (!err && !o->no_auto_orient && (err = cf_img_orient(img,
+	    meta->orientation)))
+		snprintf(errbuf, errlen, "out of memory");
 	/* A success leaves a message only as a lenient warning. */
 	if (!err && !o->lenient && errlen)
 		errbuf[0] = '\0';
 	if (err)
 		cf_tensor_release(img);
 	return err;
+}
+
+int
+cf_img_save_meta(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
+    const struct cf_save_opts *o, const struct cf_img_meta *meta,
+    char *errbuf, size_t errlen)
+{
+	static const struct cf_save_opts defaults = CF_SAVE_OPTS_DEFAULT;
+	struct cf_save_opts so = o ? *o : defaults;
+
+	so.meta = meta;
+	return cf_img_save(f, fmt, img, &so, errbuf, errlen);
+}
+
+/* A 16- or 32-bit TIFF integer at p, little endian when le. */
+static unsigned long
+tiff_u(const unsigned char *p, int n, int le)
+{
+	unsigned long v = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		v |= (unsigned long)p[le ? i : n - 1 - i] << (8 * i);
+	return v;
+}
+
+/*
+ * The orientation tag (0x0112, SHORT) of IFD0 in an APP1 "Exif\0\0"
+ * payload of n bytes: a TIFF header ("II*\0" or "MM\0*", IFD0 offset),
+ * then IFD0's entry count and 12-byte entries.  Every read is checked
+ * against n; anything malformed gives 0 (no orientation).
+ */
+int
+cf_img_exif_orientation(const unsigned char *d, size_t n)
+{
+	const unsigned char *t;
+	unsigned long off, count, i, v;
+	size_t tn;
+	int le;
+
+	if (n < 6 + 8 || memcmp(d, "Exif\0\0", 6))
+		return 0;
+	t = d + 6;
+	tn = n - 6;
+	if (!memcmp(t, "II*\0", 4))
+		le = 1;
+	else if (!memcmp(t, "MM\0*", 4))
+		le = 0;
+	else
+		return 0;
+	off = tiff_u(t + 4, 4, le);
+	if (off < 8 || off > tn - 2)
+		return 0;
+	count = tiff_u(t + off, 2, le);
+	for (i = 0; i < count; i++) {
+		const unsigned char *e = t + off + 2 + 12 * i;
+
+		if (off + 2 + 12 * (i + 1) > tn)
+			return 0;
+		if (tiff_u(e, 2, le) != 0x0112)
+			continue;
+		/* SHORT, count 1: the value sits in the first 2 bytes */
+		if (tiff_u(e + 2, 2, le) != 3 || tiff_u(e + 4, 4, le) != 1)
+			return 0;
+		v = tiff_u(e + 8, 2, le);
+		return v >= 1 && v <= 8 ? (int)v : 0;
+	}
+	return 0;
+}
+
+/*
+ * EXIF orientation: the stored pixel shown at (x', y') of the upright
+ * image, for stored size W x H (TIFF 6.0 / EXIF 2.3 tag 0x0112):
+ * 2 mirror, 3 rotate 180, 4 flip, 5 transpose, 6 rotate 90 clockwise,
+ * 7 transverse, 8 rotate 90 counter-clockwise.
+ */
+int
+cf_img_orient(struct cf_tensor *img, int orientation)
+{
+	struct cf_tensor out;
+	size_t shape[3], c, x, y, sx, sy, es, nc, h, w;
+	const unsigned char *src;
+	unsigned char *dst;
+	int swap = orientation >= 5, err;
+
+	if (orientation < 2 || orientation > 8 || img->ndim != 3)
+		return 0;
+	nc = img->shape[0];
+	h = img->shape[1];
+	w = img->shape[2];
+	shape[0] = nc;
+	shape[1] = swap ? w : h;
+	shape[2] = swap ? h : w;
+	if ((err = cf_tensor_init(&out, img->dtype, 3, shape)))
+		return err;
+	es = cf_dtype_size(img->dtype);
+	src = img->data;
+	dst = out.data;
+	for (c = 0; c < nc; c++)
+		for (y = 0; y < shape[1]; y++)
+			for (x = 0; x < shape[2]; x++) {
+				switch (orientation) {
+				case 2: sx = w - 1 - x; sy = y; break;
+				case 3: sx = w - 1 - x; sy = h - 1 - y; break;
+				case 4: sx = x; sy = h - 1 - y; break;
+				case 5: sx = y; sy = x; break;
+				case 6: sx = y; sy = h - 1 - x; break;
+				case 7: sx = w - 1 - y; sy = h - 1 - x; break;
+				default: sx = w - 1 - y; sy = x; break;
+				}
+				memcpy(dst + es * (c * out.stride[0] +
+				    y * out.stride[1] + x * out.stride[2]),
+				    src + es * (c * img->stride[0] +
+				    sy * img->stride[1] + sx * img->stride[2]),
+				    es);
+			}
+	cf_tensor_release(img);
+	*img = out;
+	return 0;
 }
 
 int
@@ -129,11 +282,13 @@ cf_img_save(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
 	if (fmt == CF_FMT_NPY)
 		return cf_codec_npy.save(f, fmt, img, o, errbuf, errlen);
 	/* PAM (and pnm, which writes PAM then) holds any depth */
-	if (img->dtype != CF_U8 || img->ndim != 3 || img->shape[0] < 1 ||
+	if ((img->dtype != CF_U8 && (img->dtype != CF_U16 ||
+	    fmt == CF_FMT_JPEG)) || img->ndim != 3 || img->shape[0] < 1 ||
 	    (img->shape[0] > 4 && fmt != CF_FMT_PAM && fmt != CF_FMT_PNM) ||
 	    !img->shape[1] || !img->shape[2]) {
 		snprintf(errbuf, errlen, "cannot save a tensor that is not "
-		    "an 8-bit image of 1 to 4 channels");
+		    "an 8-bit (or, but for JPEG, 16-bit) image of 1 to 4 "
+		    "channels");
 		return CF_ESHAPE;
 	}
 	return codec_for(fmt)->save(f, fmt, img, o, errbuf, errlen);

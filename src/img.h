@@ -33,20 +33,50 @@ struct cf_load_opts {
 	 * chunks) instead of failing; the loader then reports one warning.
 	 */
 	int lenient;
+	/*
+	 * Return 16-bit samples (PNG of bit depth 16, PNM of maxval > 255)
+	 * as a CF_U16 tensor on 0..65535 instead of rounding them to 8 bits;
+	 * PNM samples are scaled: v16 = (v * 65535 + maxval / 2) / maxval.
+	 */
+	int keep16;
+	/* Leave an EXIF-rotated JPEG as stored (--no-auto-orient). */
+	int no_auto_orient;
+	/*
+	 * Private to img.c and the codecs (callers leave them 0): where the
+	 * codec stores the metadata it finds (never NULL in a codec), and
+	 * whether to read an ICC profile (cf_img_load_meta) at all.
+	 */
+	struct cf_img_meta *meta;
+	int want_icc;
 };
+
+/*
+ * Metadata carried from the input to the output (cf_img_load_meta,
+ * cf_img_save_meta).  The ICC profile is at most CF_ICC_MAX bytes; a
+ * larger one is dropped.  Release with cf_img_meta_release.
+ */
+struct cf_img_meta {
+	int orientation;	/* EXIF orientation as found, 1..8; 0 none */
+	unsigned char *icc;	/* ICC profile (malloc'd) or NULL */
+	size_t icc_len;
+};
+
+#define CF_ICC_MAX (16u << 20)
 
 #define CF_MAX_PIXELS_DEFAULT (128ULL * 1000 * 1000)
 #define CF_MAX_SIDE_DEFAULT 65535
 #define CF_MAX_SCANS_DEFAULT 100
 #define CF_LOAD_OPTS_DEFAULT { CF_MAX_PIXELS_DEFAULT, CF_MAX_SIDE_DEFAULT, \
-	CF_MAX_SCANS_DEFAULT, 0 }
+	CF_MAX_SCANS_DEFAULT, 0, 0, 0, NULL, 0 }
 
 struct cf_save_opts {
 	int quality;		/* JPEG quality 1..100 */
 	int png_level;		/* zlib level 0..9 */
+	/* Private to img.c: set by cf_img_save_meta; callers leave NULL. */
+	const struct cf_img_meta *meta;
 };
 
-#define CF_SAVE_OPTS_DEFAULT { 90, 6 }
+#define CF_SAVE_OPTS_DEFAULT { 90, 6, NULL }
 
 /*
  * Read one image from f (a file or stdin, read sequentially: no seeking)
@@ -54,7 +84,10 @@ struct cf_save_opts {
  * NumPy .npy array ([H, W] or [C, H, W], see npy.h), a CF_F32 [C, H, W]
  * tensor of any C holding the stored values unchanged (uint8 and uint16
  * as their integer values, floats as they are).  16-bit samples
- * are reduced to 8 bits by rounding: v8 = (v16 * 255 + 32767) / 65535.
+ * are reduced to 8 bits by rounding: v8 = (v16 * 255 + 32767) / 65535,
+ * unless o->keep16, when img is CF_U16 instead (see struct cf_load_opts).
+ * A JPEG's EXIF orientation is applied, so img is upright, unless
+ * o->no_auto_orient.
  * On failure returns a cf_err, writes a one-line lower-case message
  * without the file name to errbuf ("truncated PNG data", "not a PNG,
  * JPEG, PNM or NPY file"), and leaves img empty.  Truncated or corrupt
@@ -66,8 +99,37 @@ int cf_img_load(FILE *f, const struct cf_load_opts *o, struct cf_tensor *img,
     char *errbuf, size_t errlen);
 
 /*
- * Encode img (CF_U8 [C, H, W], C in 1..4) to f in format fmt.  CF_FMT_NPY
- * also takes CF_F32 and any number of channels.  The caller
+ * cf_img_load, also filling meta (zeroed first) with the input's EXIF
+ * orientation (a JPEG's APP1; already applied to img unless
+ * o->no_auto_orient) and ICC profile (PNG iCCP, JPEG APP2), which the
+ * caller releases with cf_img_meta_release -- also on failure.
+ * Malformed metadata is ignored, never an error.
+ */
+int cf_img_load_meta(FILE *f, const struct cf_load_opts *o,
+    struct cf_tensor *img, struct cf_img_meta *meta, char *errbuf,
+    size_t errlen);
+
+/*
+ * cf_img_save, also writing meta's ICC profile where the format holds one
+ * (PNG iCCP, JPEG APP2).  meta may be NULL (--strip).
+ */
+int cf_img_save_meta(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
+    const struct cf_save_opts *o, const struct cf_img_meta *meta,
+    char *errbuf, size_t errlen);
+
+void cf_img_meta_release(struct cf_img_meta *meta);
+
+/*
+ * Turn img ([C, H, W], any dtype) upright for EXIF orientation 2..8 (1 and
+ * anything else: unchanged): mirror, rotate, transpose.  For 5..8 H and W
+ * swap.  Returns 0 or CF_ENOMEM (img unchanged).
+ */
+int cf_img_orient(struct cf_tensor *img, int orientation);
+
+/*
+ * Encode img (CF_U8 [C, H, W], C in 1..4) to f in format fmt.  PNG and
+ * PNM/PAM also take CF_U16 (written as 16-bit PNG, maxval 65535); JPEG
+ * does not.  CF_FMT_NPY also takes CF_F32 and any number of channels.  The caller
  * has already dropped alpha for formats that cannot hold it (JPEG).
  * Returns CF_EIO with a message when a write fails, CF_ESHAPE when fmt
  * cannot hold C channels.
@@ -110,6 +172,11 @@ extern const struct cf_img_codec cf_codec_png;
 extern const struct cf_img_codec cf_codec_jpeg;
 extern const struct cf_img_codec cf_codec_pnm;
 extern const struct cf_img_codec cf_codec_npy;
+
+/* Shared by the codecs: the EXIF orientation (1..8) in an APP1 payload
+ * of n bytes ("Exif\0\0" and a TIFF header), 0 when none or malformed;
+ * every read is bounds-checked. */
+int cf_img_exif_orientation(const unsigned char *app1, size_t n);
 
 /* Shared by the codecs: check w, h against o, write a message, return
  * CF_EOVERFLOW or 0.  Zero dimensions are CF_EFORMAT. */

@@ -209,6 +209,49 @@ cmyk_to_rgb(unsigned v, unsigned k, int inverted)
 	return (uint8_t)((v * k + 127) / 255);
 }
 
+/*
+ * The ICC profile in the saved APP2 markers: "ICC_PROFILE\0", sequence
+ * number 1..N, N, data; joined in sequence order.  libjpeg-turbo's
+ * jpeg_read_icc_profile would report a bad set as a warning, which is an
+ * error here: a malformed profile is dropped instead, never fatal.
+ */
+static void
+read_icc(j_decompress_ptr cinfo, struct cf_img_meta *meta)
+{
+	jpeg_saved_marker_ptr m, part[256];
+	size_t len = 0, off = 0;
+	unsigned n = 0, i;
+	unsigned char *icc;
+
+	memset(part, 0, sizeof(part));
+	for (m = cinfo->marker_list; m; m = m->next) {
+		if (m->marker != JPEG_APP0 + 2 || m->data_length < 14 ||
+		    memcmp(m->data, "ICC_PROFILE", 12))
+			continue;
+		if (!n)
+			n = m->data[13];
+		/* seq in 1..n, n the same in every marker, no repeats */
+		if (!n || m->data[13] != n || !m->data[12] ||
+		    m->data[12] > n || part[m->data[12]])
+			return;
+		part[m->data[12]] = m;
+		len += m->data_length - 14;
+	}
+	if (!n || len == 0 || len > CF_ICC_MAX)
+		return;
+	for (i = 1; i <= n; i++)
+		if (!part[i])
+			return;
+	if (!(icc = malloc(len)))
+		return;
+	for (i = 1; i <= n; i++) {
+		memcpy(icc + off, part[i]->data + 14, part[i]->data_length - 14);
+		off += part[i]->data_length - 14;
+	}
+	meta->icc = icc;
+	meta->icc_len = len;
+}
+
 static int
 jpeg_load(FILE *f, const unsigned char *magic, size_t nmagic,
     const struct cf_load_opts *o, struct cf_tensor *img, char *errbuf,
@@ -271,10 +314,25 @@ jpeg_load(FILE *f, const unsigned char *magic, size_t nmagic,
 	src->pub.next_input_byte = NULL;
 	cinfo.src = &src->pub;
 
+	/* EXIF (APP1) for the orientation; ICC (APP2) only when wanted */
+	jpeg_save_markers(&cinfo, JPEG_APP0 + 1, 0xffff);
+	if (o->want_icc)
+		jpeg_save_markers(&cinfo, JPEG_APP0 + 2, 0xffff);
 	jpeg_read_header(&cinfo, TRUE);
 	if ((err = cf_img_check_size(cinfo.image_width, cinfo.image_height, o,
 	    errbuf, errlen)))
 		goto out;
+	if (o->meta) {
+		jpeg_saved_marker_ptr m;
+
+		for (m = cinfo.marker_list; m; m = m->next)
+			if (m->marker == JPEG_APP0 + 1 && (o->meta->orientation =
+			    cf_img_exif_orientation(m->data,
+			    m->data_length)))
+				break;
+		if (o->want_icc)
+			read_icc(&cinfo, o->meta);
+	}
 	cmyk = inverted = 0;
 	switch (cinfo.jpeg_color_space) {
 	case JCS_GRAYSCALE:
@@ -438,6 +496,11 @@ jpeg_save(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
 	jpeg_set_quality(&cinfo, o->quality, TRUE);
 	cinfo.optimize_coding = TRUE;
 	jpeg_start_compress(&cinfo, TRUE);
+	/* 255 APP2 markers of 65519 bytes at most: larger is dropped */
+	if (o->meta && o->meta->icc && o->meta->icc_len &&
+	    o->meta->icc_len <= 255UL * 65519)
+		jpeg_write_icc_profile(&cinfo, o->meta->icc,
+		    (unsigned int)o->meta->icc_len);
 	for (y = 0; y < h; y++) {
 		JSAMPROW rp = row;
 

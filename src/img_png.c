@@ -4,8 +4,9 @@
  * Every colour type and bit depth is expanded to 8-bit gray, gray+alpha,
  * RGB or RGBA: low-depth gray is scaled to 0..255, palettes become RGB,
  * tRNS becomes an alpha channel.  16-bit samples are kept by libpng and
- * rounded here, v8 = (v16 * 255 + 32767) / 65535, because
- * png_set_strip_16 truncates.  No gamma or sBIT transform is applied: the
+ * either returned as they are (o->keep16: a CF_U16 tensor) or rounded
+ * here, v8 = (v16 * 255 + 32767) / 65535, because png_set_strip_16
+ * truncates.  CF_U16 tensors are written as 16-bit PNG.  No gamma or sBIT transform is applied: the
  * samples are the file's samples.
  */
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include <png.h>
+#include <zlib.h>
 
 #include "img.h"
 
@@ -123,12 +125,17 @@ flush_fn(png_structp png)
 	}
 }
 
-/* Scatter one interleaved row (8 or 16 bits per sample) into planes. */
+/*
+ * Scatter one interleaved row (8 or 16 bits per sample) into the planes
+ * of img at row y: 16-bit samples stay 16-bit in a CF_U16 tensor.
+ */
 static void
 unpack_row(const png_byte *row, int depth, size_t nc, size_t w,
-    uint8_t *dst, size_t plane)
+    struct cf_tensor *img, size_t y)
 {
-	size_t x, k;
+	uint8_t *dst = (uint8_t *)img->data + y * w;
+	uint16_t *dst16 = (uint16_t *)img->data + y * w;
+	size_t x, k, plane = img->shape[1] * w;
 	uint32_t v;
 
 	for (x = 0; x < w; x++)
@@ -136,12 +143,71 @@ unpack_row(const png_byte *row, int depth, size_t nc, size_t w,
 			if (depth == 16) {
 				v = (uint32_t)row[2 * (x * nc + k)] << 8 |
 				    row[2 * (x * nc + k) + 1];
+				if (img->dtype == CF_U16) {
+					dst16[k * plane + x] = (uint16_t)v;
+					continue;
+				}
 				v = (v * 255 + 32767) / 65535;
 			} else {
 				v = row[x * nc + k];
 			}
 			dst[k * plane + x] = (uint8_t)v;
 		}
+}
+
+/*
+ * The ICC profile of an iCCP chunk kept raw (libpng would validate and
+ * may reject a profile it dislikes): "name\0", method 0, zlib data.
+ * Inflated to at most CF_ICC_MAX bytes; anything malformed is ignored.
+ * Pure zlib: never longjmps.
+ */
+static void
+read_iccp(png_structp png, png_infop info, struct cf_img_meta *m)
+{
+	png_unknown_chunkp uc;
+	z_stream z;
+	unsigned char *out = NULL, *nout;
+	size_t cap = 0, i, name;
+	int n, rc = Z_OK;
+
+	n = png_get_unknown_chunks(png, info, &uc);
+	for (i = 0; i < (size_t)n; i++)
+		if (!memcmp(uc[i].name, "iCCP", 4))
+			break;
+	if (i == (size_t)n)
+		return;
+	uc += i;
+	name = strnlen((const char *)uc->data, uc->size < 80 ? uc->size : 80);
+	if (name == 0 || name >= 80 || name + 2 > uc->size ||
+	    uc->data[name + 1] != 0)
+		return;
+	memset(&z, 0, sizeof(z));
+	if (inflateInit(&z) != Z_OK)
+		return;
+	z.next_in = uc->data + name + 2;
+	z.avail_in = (uInt)(uc->size - name - 2);
+	while (rc == Z_OK) {
+		if (z.total_out == cap) {
+			if (cap >= CF_ICC_MAX)
+				break;
+			cap = cap ? cap * 2 : 4096;
+			if (cap > CF_ICC_MAX)
+				cap = CF_ICC_MAX;
+			if (!(nout = realloc(out, cap)))
+				break;
+			out = nout;
+		}
+		z.next_out = out + z.total_out;
+		z.avail_out = (uInt)(cap - z.total_out);
+		rc = inflate(&z, Z_NO_FLUSH);
+	}
+	if (rc == Z_STREAM_END && z.total_out > 0) {
+		m->icc = out;
+		m->icc_len = z.total_out;
+		out = NULL;
+	}
+	inflateEnd(&z);
+	free(out);
 }
 
 static int
@@ -155,7 +221,7 @@ png_load(FILE *f, const unsigned char *magic, size_t nmagic,
 	png_bytep volatile buf = NULL;	/* one row, or the image */
 	png_bytepp volatile rows = NULL;
 	png_uint_32 w, h, y;
-	size_t rowbytes, nbuf, plane, nc;
+	size_t rowbytes, nbuf, nc;
 	int depth, ctype, passes, err;
 
 	(void)magic;
@@ -189,6 +255,10 @@ png_load(FILE *f, const unsigned char *magic, size_t nmagic,
 	 * keeps.
 	 */
 	png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, NULL, -1);
+	/* but for an ICC profile to carry over: kept raw, read_iccp() */
+	if (o->want_icc && o->meta)
+		png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_ALWAYS,
+		    (png_const_bytep)"iCCP", 1);
 	png_set_chunk_malloc_max(png, CHUNK_MALLOC_MAX);
 	png_set_chunk_cache_max(png, CHUNK_CACHE_MAX);
 	/*
@@ -198,6 +268,8 @@ png_load(FILE *f, const unsigned char *magic, size_t nmagic,
 	 */
 	png_set_user_limits(png, 0x7fffffff, 0x7fffffff);
 	png_read_info(png, info);
+	if (o->want_icc && o->meta)
+		read_iccp(png, info, o->meta);
 
 	w = png_get_image_width(png, info);
 	h = png_get_image_height(png, info);
@@ -221,12 +293,11 @@ png_load(FILE *f, const unsigned char *magic, size_t nmagic,
 		goto out;
 	}
 
-	if ((err = cf_tensor_init(img, CF_U8, 3,
-	    (size_t[]){ nc, h, w }))) {
+	if ((err = cf_tensor_init(img, depth == 16 && o->keep16 ? CF_U16 :
+	    CF_U8, 3, (size_t[]){ nc, h, w }))) {
 		snprintf(errbuf, errlen, "%s", cf_strerror(err));
 		goto out;
 	}
-	plane = (size_t)w * h;
 	if (passes == 1) {
 		/* Row by row: one row of memory besides the tensor. */
 		if (!(buf = malloc(rowbytes))) {
@@ -236,8 +307,7 @@ png_load(FILE *f, const unsigned char *magic, size_t nmagic,
 		}
 		for (y = 0; y < h; y++) {
 			png_read_row(png, buf, NULL);
-			unpack_row(buf, depth, nc, w,
-			    (uint8_t *)img->data + (size_t)y * w, plane);
+			unpack_row(buf, depth, nc, w, img, y);
 		}
 	} else {
 		/* Adam7 needs the whole interleaved image. */
@@ -256,8 +326,7 @@ png_load(FILE *f, const unsigned char *magic, size_t nmagic,
 			rows[y] = buf + (size_t)y * rowbytes;
 		png_read_image(png, rows);
 		for (y = 0; y < h; y++)
-			unpack_row(rows[y], depth, nc, w,
-			    (uint8_t *)img->data + (size_t)y * w, plane);
+			unpack_row(rows[y], depth, nc, w, img, y);
 	}
 	/* Reads to IEND: checks the zlib checksum and the last CRCs. */
 	png_read_end(png, NULL);
@@ -284,14 +353,18 @@ png_save(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
 	png_structp volatile png = NULL;
 	png_infop volatile info = NULL;
 	png_bytep volatile row = NULL;
+	unsigned char *volatile iccp = NULL;	/* an iCCP chunk's data */
+	png_unknown_chunk uc;
+	uLongf zlen = 0;
 	const uint8_t *src = img->data;
+	const uint16_t *src16 = img->data;
 	size_t nc = img->shape[0], h = img->shape[1], w = img->shape[2];
-	size_t x, y, k, rowbytes;
-	int err;
+	size_t x, y, k, i, rowbytes;
+	int err, bytes = img->dtype == CF_U16 ? 2 : 1;
 
 	(void)fmt;
 	if (w > 0x7fffffff || h > 0x7fffffff ||
-	    cf_size_mul(w, nc, &rowbytes)) {
+	    cf_size_mul(w, nc * bytes, &rowbytes)) {
 		snprintf(errbuf, errlen, "image too large for PNG");
 		return CF_EOVERFLOW;
 	}
@@ -303,6 +376,17 @@ png_save(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
 		err = CF_ENOMEM;
 		goto out;
 	}
+	/* the ICC profile as a raw iCCP chunk, libpng would vet it */
+	if (o->meta && o->meta->icc && o->meta->icc_len <= CF_ICC_MAX) {
+		zlen = compressBound((uLong)o->meta->icc_len);
+		if (!(iccp = malloc(13 + zlen)) || compress2(iccp + 13, &zlen,
+		    o->meta->icc, (uLong)o->meta->icc_len, 9) != Z_OK) {
+			snprintf(errbuf, errlen, "out of memory");
+			err = CF_ENOMEM;
+			goto out;
+		}
+		memcpy(iccp, "ICC profile\0", 13);	/* name, method 0 */
+	}
 	if (setjmp(png_jmpbuf(png))) {
 		err = c.err ? c.err : CF_EFORMAT;
 		goto out;
@@ -310,15 +394,33 @@ png_save(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
 	png_set_write_fn(png, &c, write_fn, flush_fn);
 	png_set_user_limits(png, 0x7fffffff, 0x7fffffff);
 	png_set_compression_level(png, o->png_level);
-	png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8,
+	png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8 * bytes,
 	    ctypes[nc - 1], PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
 	    PNG_FILTER_TYPE_DEFAULT);
+	if (iccp) {
+		memset(&uc, 0, sizeof(uc));
+		memcpy(uc.name, "iCCP", 5);
+		uc.data = iccp;
+		uc.size = 13 + zlen;
+		uc.location = PNG_HAVE_IHDR;	/* before PLTE and IDAT */
+		png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_ALWAYS,
+		    (png_const_bytep)"iCCP", 1);
+		png_set_unknown_chunks(png, info, &uc, 1);
+	}
 	png_write_info(png, info);
 	for (y = 0; y < h; y++) {
 		for (x = 0; x < w; x++)
-			for (k = 0; k < nc; k++)
-				row[x * nc + k] = src[k * img->stride[0] +
-				    y * img->stride[1] + x * img->stride[2]];
+			for (k = 0; k < nc; k++) {
+				i = k * img->stride[0] + y * img->stride[1] +
+				    x * img->stride[2];
+				if (bytes == 1) {
+					row[x * nc + k] = src[i];
+					continue;
+				}
+				/* PNG samples are big endian */
+				row[2 * (x * nc + k)] = src16[i] >> 8;
+				row[2 * (x * nc + k) + 1] = src16[i] & 0xff;
+			}
 		png_write_row(png, row);
 	}
 	png_write_end(png, NULL);
@@ -326,6 +428,7 @@ png_save(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
 	err = 0;
 out:
 	free(row);
+	free(iccp);
 	if (png)
 		png_destroy_write_struct((png_structpp)&png,
 		    info ? (png_infopp)&info : NULL);

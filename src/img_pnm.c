@@ -3,7 +3,9 @@
  *
  * Samples of any maxval 1..65535 (one byte each up to 255, two bytes big
  * endian above) are scaled to 0..255 by rounding:
- * v8 = (v * 255 + maxval / 2) / maxval.  A sample above maxval is an
+ * v8 = (v * 255 + maxval / 2) / maxval -- or, with o->keep16 and maxval
+ * > 255, to 0..65535: v16 = (v * 65535 + maxval / 2) / maxval, a CF_U16
+ * tensor (CF_U16 tensors are written with maxval 65535).  A sample above maxval is an
  * error, as netpbm's readers treat it.  Only the first image of a
  * multi-image stream is read.
  */
@@ -210,9 +212,10 @@ pnm_load(FILE *f, const unsigned char *magic, size_t nmagic,
 {
 	struct rd r = { f, magic, nmagic, 2, EOF };
 	unsigned long w = 0, h = 0, depth = 0, maxval = 0, v;
-	unsigned char *row = NULL, *lut = NULL;
+	unsigned char *row = NULL;
+	uint16_t *lut = NULL;
 	size_t x, y, k, nc, bps, rowbytes, plane;
-	uint8_t *dst;
+	int wide;
 	int type = magic[1], err;
 
 	/* magic[0..1] is "P1".."P7"; the header continues at magic[2]. */
@@ -254,24 +257,27 @@ pnm_load(FILE *f, const unsigned char *magic, size_t nmagic,
 		snprintf(errbuf, errlen, "image too large");
 		return CF_EOVERFLOW;
 	}
-	if ((err = cf_tensor_init(img, CF_U8, 3, (size_t[]){ nc, h, w }))) {
+	wide = bps == 2 && o->keep16;
+	if ((err = cf_tensor_init(img, wide ? CF_U16 : CF_U8, 3,
+	    (size_t[]){ nc, h, w }))) {
 		snprintf(errbuf, errlen, "%s", cf_strerror(err));
 		return err;
 	}
-	if (!(row = malloc(rowbytes)) || !(lut = malloc(maxval + 1))) {
+	if (!(row = malloc(rowbytes)) ||
+	    !(lut = malloc((maxval + 1) * sizeof(*lut)))) {
 		snprintf(errbuf, errlen, "out of memory");
 		err = CF_ENOMEM;
 		goto out;
 	}
 	for (v = 0; v <= maxval; v++)
-		lut[v] = (unsigned char)((v * 255 + maxval / 2) / maxval);
+		lut[v] = (uint16_t)((v * (wide ? 65535 : 255) + maxval / 2) /
+		    maxval);
 	plane = (size_t)w * h;
 	for (y = 0; y < h; y++) {
 		if (readn(&r, row, rowbytes) != rowbytes) {
 			err = eof_error(&r, errbuf, errlen, "data");
 			goto out;
 		}
-		dst = (uint8_t *)img->data + y * w;
 		for (x = 0; x < w; x++)
 			for (k = 0; k < nc; k++) {
 				v = bps == 1 ? row[x * nc + k] :
@@ -284,7 +290,12 @@ pnm_load(FILE *f, const unsigned char *magic, size_t nmagic,
 					err = CF_EFORMAT;
 					goto out;
 				}
-				dst[k * plane + x] = lut[v];
+				if (wide)
+					((uint16_t *)img->data)[k * plane +
+					    y * w + x] = lut[v];
+				else
+					((uint8_t *)img->data)[k * plane +
+					    y * w + x] = (uint8_t)lut[v];
 			}
 	}
 	err = 0;
@@ -310,23 +321,25 @@ pnm_save(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
 	static const char *tupltypes[] = { "GRAYSCALE", "GRAYSCALE_ALPHA",
 	    "RGB", "RGB_ALPHA" };
 	const uint8_t *src = img->data;
+	const uint16_t *src16 = img->data;
 	size_t nc = img->shape[0], h = img->shape[1], w = img->shape[2];
-	size_t x, y, k, rowbytes;
+	size_t x, y, k, i, rowbytes;
 	unsigned char *row;
-	int err = 0;
+	int err = 0, bytes = img->dtype == CF_U16 ? 2 : 1;
+	unsigned maxval = bytes == 2 ? 65535 : 255;
 
 	(void)o;
 	if (fmt == CF_FMT_PNM && (nc == 1 || nc == 3)) {
-		if (fprintf(f, "P%c\n%zu %zu\n255\n", nc == 1 ? '5' : '6',
-		    w, h) < 0)
+		if (fprintf(f, "P%c\n%zu %zu\n%u\n", nc == 1 ? '5' : '6',
+		    w, h, maxval) < 0)
 			return write_error(errbuf, errlen);
 	} else if (fprintf(f, "P7\nWIDTH %zu\nHEIGHT %zu\nDEPTH %zu\n"
-	    "MAXVAL 255\n%s%s%sENDHDR\n", w, h, nc,
+	    "MAXVAL %u\n%s%s%sENDHDR\n", w, h, nc, maxval,
 	    nc <= 4 ? "TUPLTYPE " : "", nc <= 4 ? tupltypes[nc - 1] : "",
 	    nc <= 4 ? "\n" : "") < 0) {	/* no tuple type past 4 */
 		return write_error(errbuf, errlen);
 	}
-	if (cf_size_mul(w, nc, &rowbytes)) {
+	if (cf_size_mul(w, nc * bytes, &rowbytes)) {
 		snprintf(errbuf, errlen, "image too large");
 		return CF_EOVERFLOW;
 	}
@@ -336,9 +349,17 @@ pnm_save(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
 	}
 	for (y = 0; y < h && !err; y++) {
 		for (x = 0; x < w; x++)
-			for (k = 0; k < nc; k++)
-				row[x * nc + k] = src[k * img->stride[0] +
-				    y * img->stride[1] + x * img->stride[2]];
+			for (k = 0; k < nc; k++) {
+				i = k * img->stride[0] + y * img->stride[1] +
+				    x * img->stride[2];
+				if (bytes == 1) {
+					row[x * nc + k] = src[i];
+					continue;
+				}
+				/* two bytes per sample, big endian */
+				row[2 * (x * nc + k)] = src16[i] >> 8;
+				row[2 * (x * nc + k) + 1] = src16[i] & 0xff;
+			}
 		if (fwrite(row, 1, rowbytes, f) != rowbytes)
 			err = write_error(errbuf, errlen);
 	}

@@ -7,6 +7,7 @@
  * PAM headers, the .npy header.  No pixel is decoded.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "img.h"
@@ -96,10 +97,13 @@ bad:
 }
 
 static int
-probe_jpeg(struct rd *r, size_t *s, char *errbuf, size_t errlen)
+probe_jpeg(struct rd *r, size_t *s, const struct cf_load_opts *o,
+    char *errbuf, size_t errlen)
 {
-	unsigned char b[6];
-	int c, m;
+	unsigned char b[6], *app1;
+	unsigned long len;
+	size_t t;
+	int c, m, orient = 0;
 
 	if (skip(r, 2))
 		goto bad;
@@ -124,7 +128,26 @@ probe_jpeg(struct rd *r, size_t *s, char *errbuf, size_t errlen)
 			s[2] = (size_t)b[3] << 8 | b[4];
 			/* gray, or RGB (CMYK/YCCK are converted to RGB) */
 			s[0] = b[5] == 1 ? 1 : 3;
+			/* as cf_img_load turns it upright */
+			if (orient >= 5 && !(o && o->no_auto_orient)) {
+				t = s[1];
+				s[1] = s[2];
+				s[2] = t;
+			}
 			return 0;
+		}
+		len = (unsigned long)b[0] << 8 | b[1];
+		if (m == 0xe1 && !orient && len >= 2) {
+			/* APP1: EXIF orientation, at most 64 KiB */
+			if (!(app1 = malloc(len)))
+				goto bad;
+			if (readn(r, app1, len - 2)) {
+				free(app1);
+				goto bad;
+			}
+			orient = cf_img_exif_orientation(app1, len - 2);
+			free(app1);
+			continue;
 		}
 		if (((unsigned)b[0] << 8 | b[1]) < 2 ||
 		    skip(r, ((unsigned long)b[0] << 8 | b[1]) - 2))
@@ -241,7 +264,7 @@ cf_img_probe(FILE *f, const struct cf_load_opts *o, size_t *shape,
 	if (r.npre >= 8 && !memcmp(magic, "\x89PNG\r\n\x1a\n", 8))
 		err = probe_png(&r, shape, errbuf, errlen);
 	else if (r.npre >= 3 && !memcmp(magic, "\xff\xd8\xff", 3))
-		err = probe_jpeg(&r, shape, errbuf, errlen);
+		err = probe_jpeg(&r, shape, o, errbuf, errlen);
 	else if (r.npre >= 2 && magic[0] == 'P' && magic[1] >= '1' &&
 	    magic[1] <= '7')
 		err = probe_pnm(&r, shape, errbuf, errlen);

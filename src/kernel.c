@@ -683,15 +683,16 @@ out:
 }
 
 int
-cf_kernel_load(const char *path, struct cf_kernel *k, char *errbuf,
-    size_t errlen)
+cf_kernel_read_file(const char *path, char **text, size_t *textlen,
+    char *errbuf, size_t errlen)
 {
 	FILE *f;
 	char *buf = NULL, *nbuf;
 	size_t len = 0, cap = 0, n;
 	int rc = 0, e = 0;
 
-	memset(k, 0, sizeof(*k));
+	*text = NULL;
+	*textlen = 0;
 	if (!(f = fopen(path, "rb"))) {
 		e = errno;
 		goto ioerr;
@@ -726,7 +727,9 @@ cf_kernel_load(const char *path, struct cf_kernel *k, char *errbuf,
 		e = errno;
 		goto ioerr;
 	}
-	rc = cf_kernel_parse(buf, len, path, k, errbuf, errlen);
+	*text = buf;
+	*textlen = len;
+	buf = NULL;
 	goto out;
 ioerr:
 	rc = CF_EIO;
@@ -736,6 +739,22 @@ ioerr:
 out:
 	if (f)
 		fclose(f);
+	free(buf);
+	return rc;
+}
+
+int
+cf_kernel_load(const char *path, struct cf_kernel *k, char *errbuf,
+    size_t errlen)
+{
+	char *buf;
+	size_t len;
+	int rc;
+
+	memset(k, 0, sizeof(*k));
+	if ((rc = cf_kernel_read_file(path, &buf, &len, errbuf, errlen)))
+		return rc;
+	rc = cf_kernel_parse(buf, len, path, k, errbuf, errlen);
 	free(buf);
 	return rc;
 }

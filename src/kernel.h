@@ -60,6 +60,37 @@ int cf_kernel_parse(const char *text, size_t len, const char *name,
 int cf_kernel_load(const char *path, struct cf_kernel *k, char *errbuf,
     size_t errlen);
 
+/* Read the whole file at path (at most 16 MiB) into a new buffer *text
+ * (not NUL-terminated, freed by the caller).  CF_EIO "cannot read: ..."
+ * or CF_EOVERFLOW "kernel file larger than 16 MiB". */
+int cf_kernel_read_file(const char *path, char **text, size_t *len,
+    char *errbuf, size_t errlen);
+
+/*
+ * Peers' kernel languages (kernel_peers.c), both giving a depthwise k.
+ *
+ * cf_kernel_parse_mat: a libvips matrix file (vips_matrixload): a header
+ * line "W H [SCALE [OFFSET]]" (SCALE 1 and OFFSET 0 when absent; SCALE 0
+ * is an error, as in libvips), then H lines of W numbers separated by
+ * spaces, tabs or commas.  libvips computes sum / SCALE + OFFSET, so the
+ * weights are the numbers divided by SCALE and the bias is OFFSET.
+ * Messages read "NAME:LINE:COL: ..." like cf_kernel_parse; CF_EKERNEL.
+ *
+ * cf_kernel_parse_im: an ImageMagick kernel string "WxH: v,v,..." or
+ * "N: ..." (N x N) with an optional origin "WxH+X+Y: ..." (default the
+ * centre, ((W-1)/2, (H-1)/2)); values are separated by commas and/or
+ * spaces, W*H of them, row by row; "nan" (not part of the kernel in
+ * ImageMagick) counts as 0.  The kernel is embedded, zero-padded, in the
+ * smallest odd-sized grid centred on the origin, so convfilter's 'same'
+ * padding puts the origin where ImageMagick does.  Returns CF_ENOENT
+ * when spec does not start like an ImageMagick kernel ("DIGITS[xDIGITS]
+ * [+-X+-Y]:"), CF_EKERNEL with a message when it does but is malformed.
+ */
+int cf_kernel_parse_mat(const char *text, size_t len, const char *name,
+    struct cf_kernel *k, char *errbuf, size_t errlen);
+int cf_kernel_parse_im(const char *spec, struct cf_kernel *k, char *errbuf,
+    size_t errlen);
+
 /* Write k to f in the kernel-file format, with a leading comment line
  * "# title" when title is not NULL; reading it back gives the same
  * weights (each printed with the fewest digits, at most %.9g's 9, that

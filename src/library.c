@@ -139,6 +139,20 @@ load_npy(const char *spec, FILE *f, struct cf_stage *st)
 	st->from_npy = 1;
 }
 
+/* Whether path ends in ext (lower case), ignoring case. */
+static int
+has_ext(const char *path, const char *ext)
+{
+	size_t n = strlen(path), m = strlen(ext), i;
+
+	if (n <= m)
+		return 0;
+	for (i = 0; i < m; i++)
+		if ((path[n - m + i] | 32) != ext[i])
+			return 0;
+	return 1;
+}
+
 static void
 load_file(const char *spec, const char *path, struct cf_stage *st)
 {
@@ -157,6 +171,23 @@ load_file(const char *spec, const char *path, struct cf_stage *st)
 			return;
 		}
 		fclose(f);
+	}
+	if (has_ext(path, ".mat")) {
+		/* a libvips matrix file, told by its extension only: its
+		 * header line would also read as a kernel-file row */
+		char *text;
+		size_t len;
+
+		if ((rc = cf_kernel_read_file(path, &text, &len, err,
+		    sizeof(err))))
+			die(EXIT_INPUT, "'%s': %s", spec, err);
+		rc = cf_kernel_parse_mat(text, len, path, &st->k[0], err,
+		    sizeof(err));
+		free(text);
+		if (rc)
+			die(EXIT_INPUT, "%s", err);
+		st->nkernels = 1;
+		return;
 	}
 	if ((rc = cf_kernel_load(path, &st->k[0], err, sizeof(err)))) {
 		/* parse errors carry "path:line:col:" already */
@@ -272,10 +303,24 @@ lib_resolve(const char *spec, struct cf_stage *st)
 
 	memset(st, 0, sizeof(*st));
 	snprintf(st->name, sizeof(st->name), "%s", spec);
-	/* a path, an existing file, or a .npy name (missing: exit 1) */
+	/* an ImageMagick kernel string "WxH: ..." (no file has priority) */
+	if (!is_file(spec)) {
+		rc = cf_kernel_parse_im(spec, &st->k[0], err, sizeof(err));
+		if (rc == CF_ENOMEM)
+			die(EXIT_INPUT, "'%s': out of memory", spec);
+		if (rc && rc != CF_ENOENT)
+			die(EXIT_USAGE, "%s", err);
+		if (rc == 0) {
+			st->nkernels = 1;
+			return;
+		}
+	}
+	/* a path, an existing file, or a .npy or .mat name (missing:
+	 * exit 1) */
 	len = strlen(spec);
 	if (strchr(spec, '/') || is_file(spec) ||
-	    (len > 4 && !strcmp(spec + len - 4, ".npy"))) {
+	    (len > 4 && !strcmp(spec + len - 4, ".npy")) ||
+	    has_ext(spec, ".mat")) {
 		load_file(spec, spec, st);
 		return;
 	}

@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alpha.h"
+#include "batch.h"
 #include "conv.h"
 #include "convert.h"
 #include "img.h"
@@ -45,40 +48,63 @@ struct options {
 	int groups;			/* --groups, for .npy banks; 0 = 1 */
 	const char *input;
 	const char *output;
+	enum cf_alpha_mode alpha;	/* --alpha; AUTO by the kernels */
+	int linear;			/* --linear */
+	int depth;			/* --depth 8 or 16; 0 = the input's */
+	int batch_mode;			/* -o DIR, --suffix or --from-list */
+	struct cf_batch batch;		/* its inputs and outputs */
+	int progress;			/* --progress */
+	int quiet;			/* --quiet */
+	int strip;			/* --strip: no metadata carried */
+	struct cf_img_meta *meta;	/* per image (run_one); NULL: --strip */
 };
 
 enum {
 	OPT_ABS = 256,
+	OPT_ALPHA,
 	OPT_BIAS,
 	OPT_BIAS_FILE,
+	OPT_DEPTH,
 	OPT_FLIP,
+	OPT_FROM_LIST,
+	OPT_FROM_LIST0,
 	OPT_GROUPS,
 	OPT_INFO,
 	OPT_JSON,
 	OPT_LENIENT,
+	OPT_LINEAR,
 	OPT_LIST_KERNELS,
 	OPT_MAX_PIXELS,
 	OPT_MAX_SCANS,
 	OPT_MAX_SIDE,
+	OPT_NO_AUTO_ORIENT,
 	OPT_NORMALIZE,
 	OPT_NPY_DTYPE,
 	OPT_OUTPUT_PADDING,
 	OPT_PAD_MODE,
 	OPT_PNG_LEVEL,
 	OPT_PRINT_KERNEL,
+	OPT_PROGRESS,
+	OPT_QUIET,
 	OPT_SCALE,
+	OPT_STRIP,
+	OPT_SUFFIX,
 	OPT_TRANSPOSE,
 };
 
-static const char short_opts[] = "d:f:hj:k:p:q:s:vV";
+static const char short_opts[] = "d:f:hj:k:o:p:q:s:vV";
 
 static const struct option long_opts[] = {
 	{ "abs", no_argument, NULL, OPT_ABS },
+	{ "alpha", required_argument, NULL, OPT_ALPHA },
 	{ "bias", required_argument, NULL, OPT_BIAS },
 	{ "bias-file", required_argument, NULL, OPT_BIAS_FILE },
+	{ "depth", required_argument, NULL, OPT_DEPTH },
 	{ "dilation", required_argument, NULL, 'd' },
 	{ "flip", no_argument, NULL, OPT_FLIP },
 	{ "format", required_argument, NULL, 'f' },
+	{ "from-list", required_argument, NULL, OPT_FROM_LIST },
+	{ "from-list0", required_argument, NULL, OPT_FROM_LIST0 },
 	{ "groups", required_argument, NULL, OPT_GROUPS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "info", no_argument, NULL, OPT_INFO },
@@ -86,20 +112,27 @@ static const struct option long_opts[] = {
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "kernel", required_argument, NULL, 'k' },
 	{ "lenient", no_argument, NULL, OPT_LENIENT },
+	{ "linear", no_argument, NULL, OPT_LINEAR },
 	{ "list-kernels", no_argument, NULL, OPT_LIST_KERNELS },
 	{ "max-pixels", required_argument, NULL, OPT_MAX_PIXELS },
 	{ "max-scans", required_argument, NULL, OPT_MAX_SCANS },
 	{ "max-side", required_argument, NULL, OPT_MAX_SIDE },
+	{ "no-auto-orient", no_argument, NULL, OPT_NO_AUTO_ORIENT },
 	{ "normalize", no_argument, NULL, OPT_NORMALIZE },
 	{ "npy-dtype", required_argument, NULL, OPT_NPY_DTYPE },
+	{ "output-dir", required_argument, NULL, 'o' },
 	{ "output-padding", required_argument, NULL, OPT_OUTPUT_PADDING },
 	{ "pad-mode", required_argument, NULL, OPT_PAD_MODE },
 	{ "padding", required_argument, NULL, 'p' },
 	{ "png-level", required_argument, NULL, OPT_PNG_LEVEL },
 	{ "print-kernel", no_argument, NULL, OPT_PRINT_KERNEL },
+	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "quality", required_argument, NULL, 'q' },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "scale", required_argument, NULL, OPT_SCALE },
 	{ "stride", required_argument, NULL, 's' },
+	{ "strip", no_argument, NULL, OPT_STRIP },
+	{ "suffix", required_argument, NULL, OPT_SUFFIX },
 	{ "transpose", no_argument, NULL, OPT_TRANSPOSE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
@@ -113,12 +146,15 @@ usage(FILE *f)
 	fputs(
 "usage: convfilter [-hVv] [-j jobs] [-k spec]... [-d dilation]\n"
 "                  [-f format] [-p padding] [-q quality] [-s stride] [--abs]\n"
-"                  [--bias value] [--bias-file file] [--flip] [--groups g]\n"
-"                  [--lenient] [--max-pixels n] [--max-scans n] "
+"                  [--alpha mode] [--bias value] [--bias-file file]\n"
+"                  [--depth bits] [--flip] [--groups g] [--lenient]\n"
+"                  [--linear] [--max-pixels n] [--max-scans n] "
     "[--max-side n]\n"
-"                  [--normalize] [--npy-dtype type] [--output-padding p]\n"
-"                  [--pad-mode mode] [--png-level level]\n"
-"                  [--scale factor] [--transpose] input output\n"
+"                  [--no-auto-orient] [--normalize] [--npy-dtype type]\n"
+"                  [--output-padding p] [--pad-mode mode] [--png-level level]\n"
+"                  [--scale factor] [--strip] [--transpose] input output\n"
+"       convfilter [options] [--from-list file] [--from-list0 file]\n"
+"                  [--progress] [--quiet] {-o dir | --suffix suffix} input...\n"
 "       convfilter --info [--json] [-k spec]... input\n"
 "       convfilter --list-kernels\n"
 "       convfilter --print-kernel -k spec...\n", f);
@@ -144,6 +180,9 @@ help(void)
 "                         pooling stage (stride defaults to K)\n"
 "  -k FILE.npy            a [KH, KW] kernel or a [C_out, C_in/groups, KH, KW]\n"
 "                         bank (torch Conv2d.weight)\n"
+"  -k FILE.mat            a libvips matrix: W H [scale [offset]], then rows\n"
+"  -k 'WxH[+X+Y]: v,...'  an ImageMagick kernel string ('3: ...' for 3x3);\n"
+"                         add --flip to match -morphology Convolve\n"
 "      --bias-file FILE   .npy bias [C_out] for the .npy kernels\n"
 "      --groups G         groups of the .npy banks (default 1)\n"
 "      --info             print shapes, parameters, multiply-adds and\n"
@@ -164,6 +203,17 @@ help(void)
 "  -j, --jobs N           threads (default: the number of online CPUs); the\n"
 "                         output is the same for every N\n"
 "\n"
+"Alpha and colour (images, not .npy input):\n"
+"      --alpha MODE       premultiply (colour weighted by alpha: no dark\n"
+"                         fringes), separate (every channel alike) or keep\n"
+"                         (alpha copied; stride 1, same size).  Default:\n"
+"                         premultiply for smoothing kernels (weights >= 0),\n"
+"                         keep for others (edges), separate for banks\n"
+"      --linear           filter in linear light: sRGB decoded before the\n"
+"                         stages and encoded after (colour, not alpha)\n"
+"      --depth 8|16       output bits per sample (default: the input's;\n"
+"                         16 for 16-bit PNG and PNM; JPEG and .npy: 8)\n"
+"\n"
 "Converting to pixels (after the last stage, in this order):\n"
 "      --abs              absolute value\n"
 "      --scale F          multiply by F\n"
@@ -175,6 +225,10 @@ help(void)
 "  -f, --format FMT       png, jpeg, pnm, pam or npy (default: from OUTPUT's\n"
 "                         extension; png for '-')\n"
 "  -q, --quality N        JPEG quality 1..100 (default 90)\n"
+"      --no-auto-orient   keep a JPEG as stored, ignoring its EXIF\n"
+"                         orientation (default: turned upright)\n"
+"      --strip            write no metadata (default: the input's ICC\n"
+"                         profile is carried to PNG and JPEG output)\n"
 "      --png-level N      PNG compression level 0..9 (default 6)\n"
 "      --npy-dtype TYPE   float32 (default: before rounding and clamping)\n"
 "                         or uint8 (after full conversion) for .npy output\n"
@@ -187,6 +241,19 @@ help(void)
 "                         JPEG, a bad CRC in a PNG metadata chunk) with a\n"
 "                         warning instead of failing\n"
 "\n"
+"Batch (many inputs; '-' is not one):\n"
+"  -o, --output-dir DIR   write every INPUT into DIR (made if missing) under\n"
+"                         its own name; -f changes the extension\n"
+"      --suffix SFX       write beside each input: in.png -> inSFX.png\n"
+"      --from-list FILE   more inputs, one a line ('-': stdin)\n"
+"      --from-list0 FILE  more inputs, NUL-separated (find -print0)\n"
+"      --progress         progress bar on stderr even when not a terminal\n"
+"  files run in parallel: min(N, files) workers of N / workers engine\n"
+"  threads each (-j N); a bad file is reported and skipped; exit 3 if an\n"
+"  output failed, else 1 if an input failed\n"
+"\n"
+"      --quiet            no warnings (and no progress bar unless\n"
+"                         --progress)\n"
 "  -v, --verbose          report shapes and clipped values on stderr\n"
 "  -h, --help             show this help\n"
 "  -V, --version          show the version\n"
@@ -278,6 +345,12 @@ parse_options(int argc, char **argv, struct options *o)
 			    (o->nkernels + 1) * sizeof(*o->kernels));
 			o->kernels[o->nkernels++] = optarg;
 			break;
+		case 'o':
+			if (!*optarg)
+				die(EXIT_USAGE, "--output-dir: empty name");
+			o->batch.dir = optarg;
+			o->batch_mode = 1;
+			break;
 		case 'p':
 			parse_padding(optarg, &o->conv);
 			break;
@@ -299,14 +372,37 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_ABS:
 			o->convert.abs = 1;
 			break;
+		case OPT_ALPHA:
+			if (!strcmp(optarg, "premultiply"))
+				o->alpha = CF_ALPHA_PREMULTIPLY;
+			else if (!strcmp(optarg, "separate"))
+				o->alpha = CF_ALPHA_SEPARATE;
+			else if (!strcmp(optarg, "keep"))
+				o->alpha = CF_ALPHA_KEEP;
+			else
+				die(EXIT_USAGE, "--alpha: '%s' is not "
+				    "premultiply, separate or keep", optarg);
+			break;
 		case OPT_BIAS:
 			o->convert.bias = parse_double("--bias", optarg);
 			break;
 		case OPT_BIAS_FILE:
 			o->bias_file = optarg;
 			break;
+		case OPT_DEPTH:
+			if (strcmp(optarg, "8") && strcmp(optarg, "16"))
+				die(EXIT_USAGE, "--depth: '%s' is not 8 or 16",
+				    optarg);
+			o->depth = atoi(optarg);
+			break;
 		case OPT_FLIP:
 			o->conv.flip = 1;
+			break;
+		case OPT_FROM_LIST:
+		case OPT_FROM_LIST0:
+			cf_batch_read_list(&o->batch, optarg,
+			    c == OPT_FROM_LIST ? '\n' : '\0');
+			o->batch_mode = 1;
 			break;
 		case OPT_GROUPS:
 			o->groups = (int)parse_long("--groups", optarg, 1,
@@ -320,6 +416,9 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_LENIENT:
 			o->load.lenient = 1;
+			break;
+		case OPT_LINEAR:
+			o->linear = 1;
 			break;
 		case OPT_LIST_KERNELS:
 			o->list_kernels = 1;
@@ -335,6 +434,9 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_MAX_SIDE:
 			o->load.max_side = (uint32_t)parse_long("--max-side",
 			    optarg, 1, UINT32_MAX);
+			break;
+		case OPT_NO_AUTO_ORIENT:
+			o->load.no_auto_orient = 1;
 			break;
 		case OPT_NORMALIZE:
 			o->convert.normalize = 1;
@@ -362,8 +464,22 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_PRINT_KERNEL:
 			o->print_kernel = 1;
 			break;
+		case OPT_PROGRESS:
+			o->progress = 1;
+			break;
+		case OPT_QUIET:
+			o->quiet = 1;
+			set_quiet(1);
+			break;
 		case OPT_SCALE:
 			o->convert.scale = parse_double("--scale", optarg);
+			break;
+		case OPT_STRIP:
+			o->strip = 1;
+			break;
+		case OPT_SUFFIX:
+			o->batch.suffix = optarg;
+			o->batch_mode = 1;
 			break;
 		case OPT_TRANSPOSE:
 			o->conv.transpose = 1;
@@ -376,6 +492,24 @@ parse_options(int argc, char **argv, struct options *o)
 
 	argc -= optind;
 	argv += optind;
+	if (o->batch_mode) {
+		if (o->list_kernels || o->print_kernel || o->info)
+			die(EXIT_USAGE, "%s: takes no -o, --suffix or "
+			    "--from-list", o->info ? "--info" :
+			    o->list_kernels ? "--list-kernels" :
+			    "--print-kernel");
+		if (!o->batch.dir && !o->batch.suffix)
+			die(EXIT_USAGE, "--from-list: needs -o DIR or "
+			    "--suffix SUFFIX to name the outputs");
+		if (!argc && !o->batch.nlists) {
+			error("missing input");
+			usage(stderr);
+			exit(EXIT_USAGE);
+		}
+		for (; argc > 0; argc--, argv++)
+			cf_batch_add(&o->batch, argv[0]);
+		return;
+	}
 	if (o->list_kernels || o->print_kernel) {
 		if (argc > 0)
 			die(EXIT_USAGE, "'%s': --list-kernels and "
@@ -459,7 +593,8 @@ print_kernels(const struct cf_stage *stages, size_t n)
 	}
 }
 
-static void
+/* Load o->input into img; 0, or EXIT_INPUT after one error line. */
+static int
 load(const struct options *o, struct cf_tensor *img)
 {
 	const char *name = o->input;
@@ -468,21 +603,51 @@ load(const struct options *o, struct cf_tensor *img)
 	FILE *f = stdin;
 	int rc;
 
-	if (strcmp(name, "-") && !(f = fopen(name, "rb")))
-		die(EXIT_INPUT, "'%s': %s", name, strerror(errno));
-	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode))
-		die(EXIT_INPUT, "'%s': is a directory", name);
-	rc = cf_img_load(f, &o->load, img, err, sizeof(err));
+	if (strcmp(name, "-") && !(f = fopen(name, "rb"))) {
+		error("'%s': %s", name, strerror(errno));
+		return EXIT_INPUT;
+	}
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		error("'%s': is a directory", name);
+		if (f != stdin)
+			fclose(f);
+		return EXIT_INPUT;
+	}
+	rc = o->meta ? cf_img_load_meta(f, &o->load, img, o->meta, err,
+	    sizeof(err)) : cf_img_load(f, &o->load, img, err, sizeof(err));
 	if (f != stdin)
 		fclose(f);
-	if (rc)
-		die(EXIT_INPUT, "'%s': %s", name, err);
+	if (rc) {
+		error("'%s': %s", name, err);
+		return EXIT_INPUT;
+	}
 	if (err[0])
 		warn("'%s': %s (--lenient)", name, err);
+	return 0;
 }
 
-/* Run every stage; the result stays float. */
+/*
+ * A message about a stage (or, with stage NULL, the chain): in a batch it
+ * starts with the file's name, "'in.png': 'box:3': ...".
+ */
 static void
+chain_error(const struct options *o, const char *stage, const char *msg)
+{
+	if (o->batch_mode && stage)
+		error("'%s': '%s': %s", o->input, stage, msg);
+	else if (o->batch_mode)
+		error("'%s': %s", o->input, msg);
+	else if (stage)
+		error("'%s': %s", stage, msg);
+	else
+		error("%s", msg);
+}
+
+/*
+ * Run every stage; the result stays float.  0, or EXIT_INPUT after one
+ * error line with x released.
+ */
+static int
 run_stages(const struct options *o, const struct cf_stage *stages,
     struct cf_tensor *x)
 {
@@ -495,15 +660,22 @@ run_stages(const struct options *o, const struct cf_stage *stages,
 		rc = cf_conv_stage_shape(x->shape, &stages[i], &o->conv,
 		    shape, err, sizeof(err));
 		if (!rc && shape[1] * shape[2] > o->load.max_pixels) {
-			die(EXIT_INPUT, "'%s': output would be %zux%zu, over "
-			    "the %llu-pixel limit (--max-pixels)", stages[i].name, shape[2],
-			    shape[1], (unsigned long long)o->load.max_pixels);
+			snprintf(err, sizeof(err), "output would be %zux%zu, "
+			    "over the %llu-pixel limit (--max-pixels)",
+			    shape[2], shape[1],
+			    (unsigned long long)o->load.max_pixels);
+			chain_error(o, stages[i].name, err);
+			cf_tensor_release(x);
+			return EXIT_INPUT;
 		}
 		if (!rc)
 			rc = cf_conv_stage(x, &stages[i], &o->conv, &y, err,
 			    sizeof(err));
-		if (rc)
-			die(EXIT_INPUT, "'%s': %s", stages[i].name, err);
+		if (rc) {
+			chain_error(o, stages[i].name, err);
+			cf_tensor_release(x);
+			return EXIT_INPUT;
+		}
 		if (o->verbose)
 			fprintf(stderr, "convfilter: '%s': %zux%zux%zu -> "
 			    "%zux%zux%zu\n", stages[i].name, x->shape[0],
@@ -512,6 +684,95 @@ run_stages(const struct options *o, const struct cf_stage *stages,
 		cf_tensor_release(x);
 		*x = y;
 	}
+	return 0;
+}
+
+/*
+ * --depth: whether to load 16-bit samples as they are.  By default only
+ * formats that hold them keep them: JPEG is 8-bit, and .npy output keeps
+ * the 8-bit sample scale it has always had.
+ */
+static int
+keep16(const struct options *o, enum cf_format fmt)
+{
+	if (o->depth == 16 && fmt == CF_FMT_JPEG)
+		die(EXIT_USAGE, "--depth 16: JPEG holds 8-bit samples");
+	if (o->depth == 16 && fmt == CF_FMT_NPY && o->npy_u8)
+		die(EXIT_USAGE, "--depth 16: --npy-dtype uint8 holds 8-bit "
+		    "samples");
+	if (o->depth)
+		return o->depth == 16;
+	return fmt != CF_FMT_JPEG && fmt != CF_FMT_NPY;
+}
+
+/*
+ * img (released) to floats in x on the sample scale, returned: 65535 for
+ * 16-bit data (8-bit input with --depth 16 is widened, v * 257), else
+ * 255.  *image is 0 for .npy input, whose values are taken as stored.
+ */
+static double
+to_float(const struct options *o, struct cf_tensor *img, struct cf_tensor *x,
+    int *image)
+{
+	double max = img->dtype == CF_U16 || o->depth == 16 ? 65535 : 255;
+	size_t i, n;
+	float *d;
+
+	*image = img->dtype != CF_F32;
+	if (!*image) {
+		*x = *img;
+		return max;
+	}
+	if (cf_tensor_u8_to_f32(img, x)) {
+		/* 0: failed, after one error line, with img released */
+		error("'%s': out of memory", o->input);
+		cf_tensor_release(img);
+		return 0;
+	}
+	if (img->dtype == CF_U8 && max > 255)
+		for (d = x->data, n = cf_tensor_numel(x), i = 0; i < n; i++)
+			d[i] *= 257;
+	cf_tensor_release(img);
+	return max;
+}
+
+/*
+ * The stages, inside --linear and --alpha handling (alpha.h).  0, or an
+ * exit status after one error line with x released.
+ */
+static int
+filter(const struct options *o, const struct cf_stage *stages,
+    struct cf_tensor *x, double max, int image)
+{
+	enum cf_alpha_mode mode = CF_ALPHA_SEPARATE;
+	struct cf_tensor saved = CF_TENSOR_INIT;
+	char err[512];
+	int rc = EXIT_INPUT;
+
+	if (!image)
+		return run_stages(o, stages, x);
+	if (cf_alpha_resolve(o->alpha, stages, o->nkernels, &o->conv,
+	    x->shape, &mode, err, sizeof(err))) {
+		chain_error(o, NULL, err);
+		rc = EXIT_USAGE;
+		goto fail;
+	}
+	if (cf_alpha_before(x, mode, o->linear, max, &saved)) {
+		error("'%s': out of memory", o->input);
+		goto fail;
+	}
+	if ((rc = run_stages(o, stages, x)))
+		goto fail;
+	if (cf_alpha_after(x, mode, o->linear, max, &saved)) {
+		error("'%s': out of memory", o->input);
+		rc = EXIT_INPUT;
+		goto fail;
+	}
+	return 0;
+fail:
+	cf_tensor_release(&saved);
+	cf_tensor_release(x);
+	return rc;
 }
 
 static void
@@ -519,12 +780,15 @@ report_clipping(const struct cf_clip_stats *s)
 {
 	size_t c;
 
+	/* one line even when batch workers report at once */
+	flockfile(stderr);
 	fputs("convfilter: clipped values (low/high) per channel:", stderr);
 	for (c = 0; c < s->channels; c++)
 		fprintf(stderr, " %zu:%llu/%llu", c,
 		    (unsigned long long)s->low[c],
 		    (unsigned long long)s->high[c]);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 /*
@@ -544,7 +808,8 @@ save_stream(FILE *f, const char *name, enum cf_format fmt,
 {
 	char err[512];
 
-	if (cf_img_save(f, fmt, img, &o->save, err, sizeof(err))) {
+	if (cf_img_save_meta(f, fmt, img, &o->save, o->meta, err,
+	    sizeof(err))) {
 		error("'%s': %s", name, err);
 		return -1;
 	}
@@ -555,35 +820,47 @@ save_stream(FILE *f, const char *name, enum cf_format fmt,
 	return 0;
 }
 
+/* The umask, read once: umask(2) is process-wide, and workers save. */
+static mode_t file_mask;
+static pthread_once_t file_mask_once = PTHREAD_ONCE_INIT;
+
+static void
+read_file_mask(void)
+{
+	file_mask = umask(0);
+	umask(file_mask);
+}
+
 /*
  * Write img to o->output.  A regular file is written to a temporary file
  * beside it and renamed into place only on success, so a failure never
  * leaves a partial file nor destroys an existing one.  Everything else
- * (stdout, pipes, devices) is written directly.
+ * (stdout, pipes, devices) is written directly.  0, or EXIT_OUTPUT after
+ * one error line.
  */
-static void
+static int
 save(const struct options *o, enum cf_format fmt, const struct cf_tensor *img)
 {
 	const char *name = o->output;
 	char *tmp, *dircopy;
 	struct stat st;
-	mode_t mask;
 	FILE *f;
 	int fd;
 
-	if (!strcmp(name, "-")) {
-		if (save_stream(stdout, name, fmt, img, o))
-			exit(EXIT_OUTPUT);
-		return;
-	}
+	if (!strcmp(name, "-"))
+		return save_stream(stdout, name, fmt, img, o) ? EXIT_OUTPUT : 0;
 	if (stat(name, &st) == 0 && !S_ISREG(st.st_mode)) {
-		if (S_ISDIR(st.st_mode))
-			die(EXIT_OUTPUT, "'%s': is a directory", name);
-		if (!(f = fopen(name, "wb")))
-			die(EXIT_OUTPUT, "'%s': %s", name, strerror(errno));
+		if (S_ISDIR(st.st_mode)) {
+			error("'%s': is a directory", name);
+			return EXIT_OUTPUT;
+		}
+		if (!(f = fopen(name, "wb"))) {
+			error("'%s': %s", name, strerror(errno));
+			return EXIT_OUTPUT;
+		}
 		if (save_stream(f, name, fmt, img, o) | fclose(f))
-			exit(EXIT_OUTPUT);
-		return;
+			return EXIT_OUTPUT;
+		return 0;
 	}
 
 	dircopy = xmalloc(strlen(name) + 1);
@@ -595,12 +872,11 @@ save(const struct options *o, enum cf_format fmt, const struct cf_tensor *img)
 		error("'%s': cannot create a temporary file: %s", name,
 		    strerror(errno));
 		free(tmp);
-		exit(EXIT_OUTPUT);
+		return EXIT_OUTPUT;
 	}
 	/* mkstemp makes 0600; give the file the mode a plain open would */
-	mask = umask(0);
-	umask(mask);
-	if (fchmod(fd, 0666 & ~mask) || !(f = fdopen(fd, "wb"))) {
+	pthread_once(&file_mask_once, read_file_mask);
+	if (fchmod(fd, 0666 & ~file_mask) || !(f = fdopen(fd, "wb"))) {
 		error("'%s': %s", name, strerror(errno));
 		close(fd);
 		goto fail;
@@ -618,11 +894,11 @@ save(const struct options *o, enum cf_format fmt, const struct cf_tensor *img)
 		goto fail;
 	}
 	free(tmp);
-	return;
+	return 0;
 fail:
 	unlink(tmp);
 	free(tmp);
-	exit(EXIT_OUTPUT);
+	return EXIT_OUTPUT;
 }
 
 /*
@@ -813,15 +1089,147 @@ release_stages(struct options *o, struct cf_stage *stages)
 	free(o->kernels);
 }
 
+/*
+ * The pipeline for one image, o->input -> o->output: load, filter,
+ * convert, save.  0, or the exit status after one error line; every
+ * tensor is freed either way, so a batch goes on after a bad file.
+ */
+static int
+run_image(const struct options *opts, const struct cf_stage *stages)
+{
+	struct options o = *opts;
+	struct cf_tensor img, x, out;
+	struct cf_clip_stats clip;
+	enum cf_format fmt;
+	double max;
+	int image, rc;
+
+	/* checked before any work (main, plan_batch): neither fails here */
+	fmt = output_format(&o);
+	o.load.keep16 = keep16(&o, fmt);
+
+	/* load */
+	if ((rc = load(&o, &img)))
+		return rc;
+	if (!(max = to_float(&o, &img, &x, &image)))
+		return EXIT_INPUT;
+
+	/* filter */
+	if ((rc = filter(&o, stages, &x, max, image)))
+		return rc;
+
+	/* .npy keeps floats: convert without rounding or clamping */
+	if (fmt == CF_FMT_NPY && !o.npy_u8) {
+		if (cf_convert_float(&x, &o.convert)) {
+			error("'%s': cannot convert", o.output);
+			cf_tensor_release(&x);
+			return EXIT_INPUT;
+		}
+		rc = save(&o, fmt, &x);
+		cf_tensor_release(&x);
+		return rc;
+	}
+
+	/* convert to pixels */
+	/* .npy and PAM hold any number of channels */
+	if (x.shape[0] > 4 && fmt != CF_FMT_NPY && fmt != CF_FMT_PAM &&
+	    fmt != CF_FMT_PNM) {
+		error("'%s': the result has %zu channels; an image "
+		    "holds 1 to 4 (write .npy or .pam)", o.output, x.shape[0]);
+		cf_tensor_release(&x);
+		return EXIT_INPUT;
+	}
+	if ((max > 255 ? cf_convert_to_u16 : cf_convert_to_u8)(&x,
+	    &o.convert, &out, &clip)) {
+		error("'%s': out of memory", o.output);
+		cf_tensor_release(&x);
+		return EXIT_INPUT;
+	}
+	cf_tensor_release(&x);
+	if (o.verbose && clip.channels)
+		report_clipping(&clip);
+	if (!cf_img_format_has_alpha(fmt) &&
+	    (out.shape[0] == 2 || out.shape[0] == 4)) {
+		warn("'%s': this format cannot store alpha; alpha dropped",
+		    o.output);
+		drop_alpha(&out);
+	}
+
+	/* save */
+	rc = save(&o, fmt, &out);
+	cf_tensor_release(&out);
+	return rc;
+}
+
+/* run_image with the input's metadata carried to the output (unless
+ * --strip): per image, so parallel batch jobs share nothing. */
+static int
+run_one(const struct options *opts, const struct cf_stage *stages)
+{
+	struct options o = *opts;
+	struct cf_img_meta meta = { 0, NULL, 0 };
+	int rc;
+
+	o.meta = o.strip ? NULL : &meta;
+	rc = run_image(&o, stages);
+	cf_img_meta_release(&meta);
+	return rc;
+}
+
+/*
+ * Name every output, refuse collisions and outputs whose format cannot be
+ * told, all before any work (exit 2).
+ */
+static void
+plan_batch(struct options *o)
+{
+	struct options one = *o;
+	size_t i;
+
+	o->batch.format = o->format;
+	cf_batch_plan(&o->batch);
+	for (i = 0; i < o->batch.n; i++) {
+		one.output = o->batch.outputs[i];
+		(void)keep16(&one, output_format(&one));
+	}
+}
+
+struct batch_ctx {
+	const struct options *o;
+	const struct cf_stage *stages;
+};
+
+static int
+batch_one(void *ctx, const char *input, const char *output, int threads)
+{
+	const struct batch_ctx *c = ctx;
+	struct options o = *c->o;
+
+	o.input = input;
+	o.output = output;
+	o.conv.threads = threads;
+	return run_one(&o, c->stages);
+}
+
+static int
+run_batch(struct options *o, const struct cf_stage *stages)
+{
+	struct batch_ctx c = { o, stages };
+
+	o->batch.jobs = o->conv.threads;
+	o->batch.verbose = o->verbose;
+	o->batch.progress = o->progress > 0 ||
+	    (!o->progress && !o->quiet && isatty(STDERR_FILENO));
+	return cf_batch_run(&o->batch, batch_one, &c);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct options o;
 	struct cf_stage *stages;
-	struct cf_tensor img, x, out;
-	struct cf_clip_stats clip;
-	enum cf_format fmt = CF_FMT_UNKNOWN;
 	size_t i;
+	int status;
 
 	/* a closed pipe is a write error (exit 3), not a silent death */
 	signal(SIGPIPE, SIG_IGN);
@@ -834,8 +1242,10 @@ main(int argc, char **argv)
 		close_stdout();
 		return 0;
 	}
-	if (!o.print_kernel && !o.info)
-		fmt = output_format(&o);
+	if (o.batch_mode)
+		plan_batch(&o);
+	else if (!o.print_kernel && !o.info)
+		o.load.keep16 = keep16(&o, output_format(&o));
 
 	/* resolve kernels before touching any image */
 	stages = xmalloc((o.nkernels ? o.nkernels : 1) * sizeof(*stages));
@@ -855,52 +1265,11 @@ main(int argc, char **argv)
 		return 0;
 	}
 
-	/* load */
-	load(&o, &img);
-	if (img.dtype == CF_F32) {
-		x = img;	/* .npy input: the values as stored */
-	} else {
-		if (cf_tensor_u8_to_f32(&img, &x))
-			die(EXIT_INPUT, "'%s': out of memory", o.input);
-		cf_tensor_release(&img);
-	}
-
-	/* filter */
-	run_stages(&o, stages, &x);
-
-	/* .npy keeps floats: convert without rounding or clamping */
-	if (fmt == CF_FMT_NPY && !o.npy_u8) {
-		if (cf_convert_float(&x, &o.convert))
-			die(EXIT_INPUT, "'%s': cannot convert", o.output);
-		save(&o, fmt, &x);
-		cf_tensor_release(&x);
-		release_stages(&o, stages);
-		close_stdout();
-		return 0;
-	}
-
-	/* convert to pixels */
-	/* .npy and PAM hold any number of channels */
-	if (x.shape[0] > 4 && fmt != CF_FMT_NPY && fmt != CF_FMT_PAM &&
-	    fmt != CF_FMT_PNM)
-		die(EXIT_INPUT, "'%s': the result has %zu channels; an image "
-		    "holds 1 to 4 (write .npy or .pam)", o.output, x.shape[0]);
-	if (cf_convert_to_u8(&x, &o.convert, &out, &clip))
-		die(EXIT_INPUT, "'%s': out of memory", o.output);
-	cf_tensor_release(&x);
-	if (o.verbose && clip.channels)
-		report_clipping(&clip);
-	if (!cf_img_format_has_alpha(fmt) &&
-	    (out.shape[0] == 2 || out.shape[0] == 4)) {
-		warn("'%s': this format cannot store alpha; alpha dropped",
-		    o.output);
-		drop_alpha(&out);
-	}
-
-	/* save */
-	save(&o, fmt, &out);
-	cf_tensor_release(&out);
+	/* load, filter, convert, save: one file, or a batch */
+	status = o.batch_mode ? run_batch(&o, stages) : run_one(&o, stages);
 	release_stages(&o, stages);
-	close_stdout();
-	return 0;
+	cf_batch_release(&o.batch);
+	if (!status)
+		close_stdout();
+	return status;
 }

@@ -24,7 +24,7 @@ cf_strerror(int err)
 size_t
 cf_dtype_size(enum cf_dtype dtype)
 {
-	return dtype == CF_U8 ? 1 : sizeof(float);
+	return dtype == CF_U8 ? 1 : dtype == CF_U16 ? 2 : sizeof(float);
 }
 
 int
@@ -91,17 +91,18 @@ int
 cf_tensor_u8_to_f32(const struct cf_tensor *src, struct cf_tensor *dst)
 {
 	const uint8_t *s = src->data;
+	const uint16_t *s16 = src->data;
 	float *d;
 	size_t i, n;
 	int err;
 
-	if (src->dtype != CF_U8)
+	if (src->dtype != CF_U8 && src->dtype != CF_U16)
 		return CF_EINVAL;
 	if ((err = cf_tensor_init(dst, CF_F32, src->ndim, src->shape)))
 		return err;
 	d = dst->data;
 	n = cf_tensor_numel(src);
 	for (i = 0; i < n; i++)
-		d[i] = s[i];
+		d[i] = src->dtype == CF_U8 ? s[i] : s16[i];
 	return 0;
 }

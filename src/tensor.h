@@ -30,6 +30,7 @@ const char *cf_strerror(int err);
 enum cf_dtype {
 	CF_U8,		/* 8-bit samples, 0..255 */
 	CF_F32,		/* float */
+	CF_U16,		/* 16-bit samples, 0..65535 */
 };
 
 #define CF_MAX_DIMS 4
@@ -69,7 +70,10 @@ size_t cf_dtype_size(enum cf_dtype dtype);
  */
 int cf_size_mul(size_t a, size_t b, size_t *out);
 
-/* Convert a CF_U8 tensor into a new CF_F32 tensor of the same shape. */
+/*
+ * Convert a CF_U8 or CF_U16 tensor into a new CF_F32 tensor of the same
+ * shape, keeping the integer values (0..255 or 0..65535).
+ */
 int cf_tensor_u8_to_f32(const struct cf_tensor *src, struct cf_tensor *dst);
 
 #endif

@@ -9,13 +9,34 @@
 
 #include "util.h"
 
+static int quiet;		/* --quiet: no warnings */
+static int status_line;		/* a progress bar is on stderr's last line */
+
+void
+set_quiet(int on)
+{
+	quiet = on;
+}
+
+void
+set_status_line(int on)
+{
+	status_line = on;
+}
+
+/* One message, whole even when worker threads report at once. */
 static void
 vmessage(const char *prefix, const char *fmt, va_list ap)
 {
+	flockfile(stderr);
+	/* wipe the progress bar; it is redrawn after the next file */
+	if (status_line)
+		fprintf(stderr, "\r%79s\r", "");
 	fputs("convfilter: ", stderr);
 	fputs(prefix, stderr);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 void
@@ -44,6 +65,8 @@ warn(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (quiet)
+		return;
 	va_start(ap, fmt);
 	vmessage("warning: ", fmt, ap);
 	va_end(ap);

@@ -1,6 +1,7 @@
 /*
  * util.h - command-line helpers: messages, exits, checked number parsing.
- * Only the command line (main.c, util.c, library.c) prints or exits.
+ * Only the command line (main.c, util.c, library.c, batch.c) prints or
+ * exits.
  */
 #ifndef CF_UTIL_H
 #define CF_UTIL_H
@@ -19,8 +20,12 @@ _Noreturn void die(int status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Print "convfilter: MESSAGE" on stderr, for an error handled by the caller. */
 void error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Print "convfilter: warning: MESSAGE" on stderr. */
+/* Print "convfilter: warning: MESSAGE" on stderr, unless set_quiet(1). */
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* --quiet: warn() prints nothing. */
+void set_quiet(int on);
+/* While on, every message first wipes the progress bar's line. */
+void set_status_line(int on);
 
 /*
  * Parse s, the value of option opt, as an integer in min..max, or as a

@@ -13,7 +13,10 @@ setup() {
 	for opt in abs bias dilation flip format help kernel list-kernels \
 	    normalize pad-mode padding png-level print-kernel quality scale \
 	    stride verbose version bias-file groups info json npy-dtype \
-	    output-padding transpose lenient max-pixels max-scans max-side; do
+	    output-padding transpose lenient max-pixels max-scans max-side \
+	    no-auto-orient strip \
+	    alpha depth linear \
+	    output-dir suffix from-list from-list0 progress quiet; do
 		[[ $output == *"--$opt"* ]] || { echo "missing --$opt"; false; }
 	done
 }
@@ -21,13 +24,14 @@ setup() {
 @test "usage in --help matches the man page synopsis" {
 	run -0 cf --help
 	for word in '[-hVv]' '[-k spec]...' 'input output' '--list-kernels' \
-	    '--print-kernel -k spec...'; do
+	    '--print-kernel -k spec...' '{-o dir | --suffix suffix} input...'; do
 		[[ $output == *"$word"* ]]
 	done
 	# the man page names the same options in its synopsis
 	for flag in 'Fl k Ar spec' 'Fl d Ar dilation' 'Fl f Ar format' \
 	    'Fl p Ar padding' 'Fl q Ar quality' 'Fl s Ar stride' \
-	    'Fl \-pad-mode Ar mode' 'Fl \-png-level Ar level'; do
+	    'Fl \-pad-mode Ar mode' 'Fl \-png-level Ar level' \
+	    'Brq Fl o Ar dir | Fl \-suffix Ar suffix' 'Fl \-from-list0 Ar file'; do
 		grep -qF -- "$flag" "$TOP/man/convfilter.1" ||
 		    { echo "man page lacks $flag"; false; }
 	done

@@ -30,12 +30,12 @@ maxdiff() {
 }
 
 # png_exact TYPE DEPTH [OPTION...] : a 13x7 PNG loads with exactly the
-# samples mkfixture computed.
+# samples mkfixture computed (8-bit: 16-bit samples rounded, --depth 8).
 png_exact() {
 	local name
 	name=$(echo "$*" | tr -d ' -')
 	"$MKFIXTURE" png "$@" 13 7 "$name.png" "$name.want.pam"
-	run -0 cf -k identity "$name.png" "$name.pam"
+	run -0 cf --depth 8 -k identity "$name.png" "$name.pam"
 	same_image "$name.pam" "$name.want.pam"
 }
 
@@ -80,7 +80,7 @@ png_exact() {
 @test "16-bit PNG samples are rounded to 8 bits, not truncated" {
 	# 0 65535 128 129 385 386 32767 32768: (v * 255 + 32767) / 65535
 	"$MKFIXTURE" png gray 16 8 1 g16.png
-	run -0 cf -k identity g16.png g16.pam
+	run -0 cf --depth 8 -k identity g16.png g16.pam
 	assert_eq "$(samples g16.pam)" "0 255 0 1 1 2 127 128"
 }
 
@@ -192,14 +192,14 @@ png_exact() {
 
 @test "stdin input and stdout output" {
 	"$MKFIXTURE" png rgb 16 6 5 in.png want.pam
-	run -0 bash -c '"$CONVFILTER" -k identity - got.pam < in.png'
+	run -0 bash -c '"$CONVFILTER" --depth 8 -k identity - got.pam < in.png'
 	same_image got.pam want.pam
-	bash -c '"$CONVFILTER" -k identity -f pam in.png - > out.pam'
+	bash -c '"$CONVFILTER" --depth 8 -k identity -f pam in.png - > out.pam'
 	same_image out.pam want.pam
 	# stdout defaults to PNG; a pipe in and out needs no seeking.
 	cat in.png | "$CONVFILTER" -k identity - - | cat > out.png
 	assert_eq "$(head -c 4 out.png | od -An -tx1 | tr -d ' ')" 89504e47
-	cat out.png | "$CONVFILTER" -k identity - again.pam
+	cat out.png | "$CONVFILTER" --depth 8 -k identity - again.pam
 	same_image again.pam want.pam
 	"$MKFIXTURE" jpeg rgb 16 16 in.jpg
 	cat in.jpg | "$CONVFILTER" -k identity - j.pam
@@ -221,7 +221,7 @@ png_exact() {
 @test "PNM maxval 65535 is rounded to 8 bits" {
 	# big-endian 0 128 129 32767 32768 65535
 	printf 'P6\n2 1\n65535\n\0\0\0\200\0\201\177\377\200\0\377\377' > w.ppm
-	run -0 cf -k identity w.ppm w.pam
+	run -0 cf --depth 8 -k identity w.ppm w.pam
 	assert_eq "$(samples w.pam)" "0 0 1 127 128 255"
 }
 
@@ -231,7 +231,7 @@ png_exact() {
 	assert_eq "$(samples b.pam)" "0 255"
 	# (v * 255 + 500) / 1000 for 0 2 500 1000
 	printf 'P5\n4 1\n1000\n\0\0\0\2\1\364\3\350' > k.pgm
-	run -0 cf -k identity k.pgm k.pam
+	run -0 cf --depth 8 -k identity k.pgm k.pam
 	assert_eq "$(samples k.pam)" "0 1 128 255"
 }
 

@@ -3,7 +3,10 @@
  * input through fmemopen, so every format the sniffer knows (PNG, JPEG,
  * PNM, NPY) is reached.  Each input is loaded strictly and, when that
  * fails, again with --lenient, which takes other paths through libjpeg
- * and libpng.  What loads is encoded again in every format.  The pixel
+ * and libpng.  The last byte's low bit asks for 16-bit samples as they
+ * are (--depth 16).  What loads is encoded again in every format that
+ * holds it, with the metadata found (EXIF orientation applied, the ICC
+ * profile carried).  The pixel
  * limit is lower than the CLI's default so that a valid huge header
  * cannot exhaust -rss_limit_mb.
  */
@@ -16,7 +19,7 @@
 
 /* Encode what loaded (small images only) in every format, to memory. */
 static void
-save(const struct cf_tensor *img)
+save(const struct cf_tensor *img, const struct cf_img_meta *meta)
 {
 	static const enum cf_format fmts[] = { CF_FMT_PNG, CF_FMT_JPEG,
 	    CF_FMT_PNM, CF_FMT_PAM };
@@ -25,9 +28,11 @@ save(const struct cf_tensor *img)
 	size_t i, len;
 	FILE *f;
 
-	if (img->dtype != CF_U8 || img->shape[1] * img->shape[2] > 4096)
+	if (img->dtype == CF_F32 || img->shape[1] * img->shape[2] > 4096)
 		return;
 	for (i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+		if (img->dtype == CF_U16 && fmts[i] == CF_FMT_JPEG)
+			continue;	/* the CLI writes 8-bit JPEG */
 		view = *img;
 		view.owns_data = 0;
 		/* JPEG holds gray or RGB: drop alpha as the CLI does */
@@ -36,7 +41,8 @@ save(const struct cf_tensor *img)
 		buf = NULL;
 		if (!(f = open_memstream(&buf, &len)))
 			return;
-		cf_img_save(f, fmts[i], &view, NULL, err, sizeof(err));
+		cf_img_save_meta(f, fmts[i], &view, NULL, meta, err,
+		    sizeof(err));
 		fclose(f);
 		free(buf);
 	}
@@ -47,18 +53,22 @@ load(const uint8_t *data, size_t size, int lenient)
 {
 	struct cf_load_opts o = CF_LOAD_OPTS_DEFAULT;
 	struct cf_tensor img;
+	struct cf_img_meta meta;
 	char err[512];
 	FILE *f;
 	int rc;
 
 	o.max_pixels = 4u << 20;
 	o.lenient = lenient;
+	o.keep16 = data[size - 1] & 1;
 	if (!(f = fmemopen((void *)data, size, "rb")))
 		return -1;
-	if ((rc = cf_img_load(f, &o, &img, err, sizeof(err))) == 0) {
-		save(&img);
+	if ((rc = cf_img_load_meta(f, &o, &img, &meta, err,
+	    sizeof(err))) == 0) {
+		save(&img, &meta);
 		cf_tensor_release(&img);
 	}
+	cf_img_meta_release(&meta);
 	fclose(f);
 	return rc;
 }

@@ -1,10 +1,14 @@
 /*
  * fuzz_kernel.c - libFuzzer target for the kernel-file parser,
- * cf_kernel_parse, and for writing a parsed kernel back out.
+ * cf_kernel_parse, and for writing a parsed kernel back out; the same
+ * bytes also go to the peers' parsers (libvips .mat, ImageMagick
+ * strings).
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "kernel.h"
 
@@ -16,7 +20,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cf_kernel k;
 	char err[512];
 	FILE *f;
+	char *s;
 
+	if (cf_kernel_parse_mat((const char *)data, size, "fuzz", &k, err,
+	    sizeof(err)) == 0)
+		cf_kernel_release(&k);
+	/* an ImageMagick string is a C string: stop at the first NUL */
+	if ((s = malloc(size + 1))) {
+		memcpy(s, data, size);
+		s[size] = '\0';
+		if (cf_kernel_parse_im(s, &k, err, sizeof(err)) == 0)
+			cf_kernel_release(&k);
+		free(s);
+	}
 	if (cf_kernel_parse((const char *)data, size, "fuzz", &k, err,
 	    sizeof(err)))
 		return 0;

@@ -1,0 +1,178 @@
+#!/usr/bin/env bats
+# Batch mode: -o DIR, --suffix, --from-list, parallel files, the summary.
+
+load test_helper
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+	pgm 4 3 0 10 20 30 40 50 60 70 80 90 100 110 > one.pgm
+}
+
+# imgs DIR N : N copies of one.pgm named DIR/img-1.pgm ... DIR/img-N.pgm
+imgs() {
+	local i
+	mkdir -p "$1"
+	for ((i = 1; i <= $2; i++)); do cp one.pgm "$1/img-$i.pgm"; done
+}
+
+@test "50 files with one corrupt: 49 outputs, one error line, the summary, exit 1" {
+	imgs in 50
+	echo 'not an image' > in/img-17.pgm
+	run -1 --separate-stderr cf -k box:3 -j 4 -o out in/*.pgm
+	assert_eq "$output" ""
+	assert_eq "${#stderr_lines[@]}" 2
+	assert_eq "${stderr_lines[0]}" "convfilter: 'in/img-17.pgm': not a PNG, JPEG, PNM or NPY file"
+	assert_eq "${stderr_lines[1]}" "convfilter: 49 done, 1 failed"
+	assert_eq "$(ls out | wc -l)" 49
+	no_file out/img-17.pgm
+}
+
+@test "a batch that succeeds is silent; -v adds the summary" {
+	imgs in 3
+	run -0 --separate-stderr cf -k box -o out in/*.pgm
+	assert_eq "$stderr" ""
+	assert_eq "$(ls out | wc -l)" 3
+	run -0 --separate-stderr cf -o out2 -v in/img-1.pgm in/img-2.pgm
+	assert_eq "${stderr_lines[-1]}" "convfilter: 2 done, 0 failed"
+}
+
+@test "batch output is byte for byte the single-file output, for any -j" {
+	imgs in 5
+	cf -k gaussian:1 -k sobel in/img-3.pgm single.pgm
+	cf -k gaussian:1 -k sobel -j 3 -o out in/*.pgm
+	cf -k gaussian:1 -k sobel -j 1 -o out1 in/*.pgm
+	cmp single.pgm out/img-3.pgm
+	cmp single.pgm out1/img-3.pgm
+}
+
+@test "-o creates the directory with its parents" {
+	run -0 cf -k box -o a/b/c one.pgm
+	[ -f a/b/c/one.pgm ]
+}
+
+@test "-o on a file that is not a directory is exit 3" {
+	touch notdir
+	run -3 cf -k box -o notdir/x one.pgm
+	assert_eq "$output" "convfilter: 'notdir': Not a directory"
+}
+
+@test "-f changes every output's extension" {
+	imgs in 2
+	run -0 cf -k box -f png -o out in/*.pgm
+	assert_eq "$(ls out | tr '\n' ' ')" "img-1.png img-2.png "
+	assert_eq "$(head -c 4 out/img-1.png | tail -c 3)" "PNG"
+}
+
+@test "--suffix writes beside each input" {
+	imgs in 2
+	cp one.pgm top.pgm
+	run -0 cf -k box --suffix _blur in/img-1.pgm in/img-2.pgm top.pgm
+	[ -f in/img-1_blur.pgm ] && [ -f in/img-2_blur.pgm ] && [ -f top_blur.pgm ]
+	run -0 cf -k box --suffix _b -f png top.pgm
+	[ -f top_b.png ]
+}
+
+@test "two inputs with one output name are exit 2 before anything is written" {
+	imgs a 2
+	imgs b 1
+	run -2 cf -k box -o out a/img-1.pgm a/img-2.pgm b/img-1.pgm
+	assert_eq "$output" "convfilter: 'a/img-1.pgm' and 'b/img-1.pgm': both would be written to 'out/img-1.pgm'"
+	no_file out
+	# -f png: one.pgm becomes one.png, like the existing one.png
+	cp one.pgm one.png
+	run -2 cf -f png -o out one.pgm one.png
+	assert_eq "$output" "convfilter: 'one.pgm' and 'one.png': both would be written to 'out/one.png'"
+	no_file out
+}
+
+@test "--from-list0 reads names with spaces and newlines from stdin" {
+	mkdir 'my dir'
+	cp one.pgm 'my dir/a b.pgm'
+	cp one.pgm $'my dir/c\nd.pgm'
+	run -0 bash -c "find 'my dir' -name '*.pgm' -print0 |
+	    \"\$CONVFILTER\" --from-list0 - -o out -k sobel"
+	[ -f 'out/a b.pgm' ] && [ -f $'out/c\nd.pgm' ]
+}
+
+@test "--from-list reads one name a line, with positional inputs too" {
+	imgs in 3
+	printf 'in/img-1.pgm\n\nin/img-2.pgm\n' > list
+	run -0 cf -k box --from-list list -o out in/img-3.pgm
+	assert_eq "$(ls out | wc -l)" 3
+}
+
+@test "an empty list is nothing to do" {
+	run -0 cf -k box --from-list /dev/null -o out
+	no_file out/one.pgm
+}
+
+@test "batch usage errors: stdin, a list without -o, no input" {
+	run -2 cf -k box -o out -
+	assert_eq "$output" "convfilter: '-': standard input cannot be a batch input (--from-list - reads names from it)"
+	run -2 cf -k box --from-list /dev/null
+	assert_eq "$output" "convfilter: --from-list: needs -o DIR or --suffix SUFFIX to name the outputs"
+	run -2 cf -k box -o out
+	assert_eq "${lines[0]}" "convfilter: missing input"
+	run -1 cf -k box --from-list nolist -o out
+	assert_eq "$output" "convfilter: 'nolist': No such file or directory"
+	no_file out
+}
+
+@test "an unwritable output in a batch is exit 3 and the others complete" {
+	imgs in 3
+	mkdir out
+	mkdir out/img-2.pgm
+	run -3 cf -k box -o out in/*.pgm
+	assert_eq "${lines[0]}" "convfilter: 'out/img-2.pgm': is a directory"
+	assert_eq "${lines[1]}" "convfilter: 2 done, 1 failed"
+	[ -f out/img-1.pgm ] && [ -f out/img-3.pgm ]
+}
+
+@test "--progress draws a bar and the summary; --quiet drops warnings" {
+	imgs in 3
+	run -0 --separate-stderr cf -k box --progress -o out in/*.pgm
+	[[ $stderr == *"3/3 files"* ]]
+	[[ $stderr == *"convfilter: 3 done, 0 failed" ]]
+	# without a terminal there is no bar
+	run -0 --separate-stderr cf -k box -o out2 in/*.pgm
+	assert_eq "$stderr" ""
+	printf 'P7\nWIDTH 1\nHEIGHT 1\nDEPTH 4\nMAXVAL 255\nTUPLTYPE RGB_ALPHA\nENDHDR\n\1\2\3\4' > rgba.pam
+	run -0 --separate-stderr cf rgba.pam w.jpg
+	assert_eq "$stderr" "convfilter: warning: 'w.jpg': this format cannot store alpha; alpha dropped"
+	run -0 --separate-stderr cf --quiet rgba.pam q.jpg
+	assert_eq "$stderr" ""
+}
+
+@test "GNU parallel drives convfilter over files (README, Scaling out)" {
+	command -v parallel >/dev/null ||
+	    skip "GNU parallel is not installed (make deps installs it)"
+	imgs in 6
+	# the README's form, with the local machine (:) as the only host
+	run -0 --separate-stderr bash -c "ls in/*.pgm |
+	    parallel --will-cite --sshlogin 3/: \
+	    \"\$CONVFILTER\" -j 1 -k box {} {.}_blur.pgm"
+	assert_eq "$stderr" ""
+	assert_eq "$(ls in/*_blur.pgm | wc -l)" 6
+	cf -k box in/img-4.pgm single.pgm
+	cmp single.pgm in/img-4_blur.pgm
+}
+
+@test "xargs -P drives convfilter in batches" {
+	imgs in 6
+	run -0 bash -c "find in -name '*.pgm' -print0 |
+	    xargs -0 -n 2 -P 3 \"\$CONVFILTER\" -j 1 -k box -o out"
+	assert_eq "$(ls out | wc -l)" 6
+}
+
+@test "a file the chain cannot take is named in its one line and skipped" {
+	imgs in 2
+	pgm 1 1 5 > in/tiny.pgm
+	run -1 --separate-stderr cf -k box:3 -p valid -o out in/img-1.pgm in/tiny.pgm in/img-2.pgm
+	assert_eq "${stderr_lines[0]}" "convfilter: 'in/tiny.pgm': 'box:3': kernel 3x3 (dilation 1x1) does not fit the padded input 1x1"
+	assert_eq "${stderr_lines[1]}" "convfilter: 2 done, 1 failed"
+	[ -f out/img-1.pgm ] && [ -f out/img-2.pgm ]
+	no_file out/tiny.pgm
+	# alone, the message is the single-file one
+	run -1 cf -k box:3 -p valid in/tiny.pgm tiny-out.pgm
+	assert_eq "$output" "convfilter: 'box:3': kernel 3x3 (dilation 1x1) does not fit the padded input 1x1"
+}

@@ -1,0 +1,102 @@
+#!/usr/bin/env bats
+# depth.bats - 16-bit samples end to end (--depth) and --linear.
+
+load test_helper
+
+# ramp FILE : a 256x256 16-bit PGM holding every value 0..65535 once.
+ramp() {
+	perl -e 'print "P5\n256 256\n65535\n", pack("n*", 0 .. 65535)' > "$1"
+}
+
+# levels FILE : the number of distinct samples of a 16-bit gray PGM.
+levels() {
+	tail -c 131072 "$1" | perl -e 'local $/; my %s;
+	    $s{$_} = 1 for unpack("n*", <STDIN>); print scalar(keys %s), "\n"'
+}
+
+@test "a ramp of all 65536 values survives identity exactly (PGM)" {
+	ramp "$BATS_TEST_TMPDIR/ramp.pgm"
+	run -0 cf -k identity "$BATS_TEST_TMPDIR/ramp.pgm" \
+	    "$BATS_TEST_TMPDIR/out.pgm"
+	assert_eq "$(head -c 17 "$BATS_TEST_TMPDIR/out.pgm" | head -3 |
+	    tr '\n' ' ')" "P5 256 256 65535 "
+	cmp "$BATS_TEST_TMPDIR/ramp.pgm" "$BATS_TEST_TMPDIR/out.pgm"
+}
+
+@test "a 16-bit PNG stays 16-bit through identity with no loss" {
+	ramp "$BATS_TEST_TMPDIR/ramp.pgm"
+	run -0 cf -k identity "$BATS_TEST_TMPDIR/ramp.pgm" \
+	    "$BATS_TEST_TMPDIR/ramp.png"
+	# IHDR bit depth (byte 24) is 16
+	assert_eq "$(od -An -j24 -N1 -tu1 "$BATS_TEST_TMPDIR/ramp.png" |
+	    tr -d ' ')" 16
+	run -0 cf -k identity "$BATS_TEST_TMPDIR/ramp.png" \
+	    "$BATS_TEST_TMPDIR/out.png"
+	run -0 cf -k identity "$BATS_TEST_TMPDIR/out.png" \
+	    "$BATS_TEST_TMPDIR/out.pgm"
+	cmp "$BATS_TEST_TMPDIR/ramp.pgm" "$BATS_TEST_TMPDIR/out.pgm"
+}
+
+@test "a blur of a 16-bit image keeps more than 256 distinct levels" {
+	ramp "$BATS_TEST_TMPDIR/ramp.pgm"
+	run -0 cf -k identity "$BATS_TEST_TMPDIR/ramp.pgm" \
+	    "$BATS_TEST_TMPDIR/ramp.png"
+	run -0 cf -k box:3 "$BATS_TEST_TMPDIR/ramp.png" \
+	    "$BATS_TEST_TMPDIR/blur.pgm"
+	run -0 levels "$BATS_TEST_TMPDIR/blur.pgm"
+	(( output > 256 ))
+}
+
+@test "--depth 8 reduces 16-bit samples by rounding" {
+	ramp "$BATS_TEST_TMPDIR/ramp.pgm"
+	run -0 cf --depth 8 -k identity "$BATS_TEST_TMPDIR/ramp.pgm" \
+	    "$BATS_TEST_TMPDIR/out.pgm"
+	perl -e 'print "P5\n256 256\n255\n",
+	    pack("C*", map { int(($_ * 255 + 32767) / 65535) } 0 .. 65535)' \
+	    > "$BATS_TEST_TMPDIR/want.pgm"
+	cmp "$BATS_TEST_TMPDIR/want.pgm" "$BATS_TEST_TMPDIR/out.pgm"
+}
+
+@test "--depth 16 widens 8-bit input by 257" {
+	pgm 3 1 0 128 255 > "$BATS_TEST_TMPDIR/in.pgm"
+	run -0 cf --depth 16 -k identity "$BATS_TEST_TMPDIR/in.pgm" \
+	    "$BATS_TEST_TMPDIR/out.pgm"
+	assert_eq "$(tail -c 6 "$BATS_TEST_TMPDIR/out.pgm" |
+	    od -An -v -tu1 | tr -s ' \n' ' ')" " 0 0 128 128 255 255 "
+}
+
+@test "JPEG output of 16-bit input is 8-bit; --depth 16 with JPEG is refused" {
+	ramp "$BATS_TEST_TMPDIR/ramp.pgm"
+	run -0 cf -k identity "$BATS_TEST_TMPDIR/ramp.pgm" \
+	    "$BATS_TEST_TMPDIR/out.jpg"
+	run -2 cf --depth 16 -k identity "$BATS_TEST_TMPDIR/ramp.pgm" \
+	    "$BATS_TEST_TMPDIR/out2.jpg"
+	assert_eq "$output" "convfilter: --depth 16: JPEG holds 8-bit samples"
+}
+
+@test "rejects a --depth other than 8 or 16" {
+	run -2 cf --depth 12 -k identity - -
+	assert_eq "$output" "convfilter: --depth: '12' is not 8 or 16"
+}
+
+@test "--linear blurs a 1-px checkerboard to sRGB 0.5 (188), not 128" {
+	perl -e 'print "P5\n8 8\n255\n";
+	    for $y (0..7) { for $x (0..7) { print chr((($x + $y) % 2) * 255) } }' \
+	    > "$BATS_TEST_TMPDIR/cb.pgm"
+	run -0 cf --linear -p valid -k box:2 "$BATS_TEST_TMPDIR/cb.pgm" \
+	    "$BATS_TEST_TMPDIR/lin.pgm"
+	assert_eq "$(samples "$BATS_TEST_TMPDIR/lin.pgm" | tr ' ' '\n' |
+	    sort -u)" 188
+	run -0 cf -p valid -k box:2 "$BATS_TEST_TMPDIR/cb.pgm" \
+	    "$BATS_TEST_TMPDIR/plain.pgm"
+	assert_eq "$(samples "$BATS_TEST_TMPDIR/plain.pgm" | tr ' ' '\n' |
+	    sort -u)" 128
+}
+
+@test "--linear leaves alpha alone and identity unchanged" {
+	perl -e 'print "P7\nWIDTH 3\nHEIGHT 1\nDEPTH 2\nMAXVAL 255\nENDHDR\n",
+	    pack("C*", 0, 255, 50, 128, 255, 7)' > "$BATS_TEST_TMPDIR/in.pam"
+	run -0 cf --linear -k identity "$BATS_TEST_TMPDIR/in.pam" \
+	    "$BATS_TEST_TMPDIR/out.pam"
+	assert_eq "$(samples "$BATS_TEST_TMPDIR/out.pam")" "0 255 50 128 255 7"
+}
