@@ -374,3 +374,23 @@ cf_img_check_size(uint64_t w, uint64_t h, const struct cf_load_opts *o,
 	}
 	return 0;
 }
+
+void
+cf_img_interleave_row(const struct cf_tensor *img, size_t y,
+    unsigned char *row)
+{
+	const uint8_t *src = img->data;
+	const uint16_t *src16 = img->data;
+	size_t nc = img->shape[0], w = img->shape[2], x, k, i;
+
+	for (x = 0; x < w; x++)
+		for (k = 0; k < nc; k++) {
+			i = k * img->stride[0] + y * img->stride[1] +
+			    x * img->stride[2];
+			if (img->dtype == CF_U16) {
+				row[2 * (x * nc + k)] = src16[i] >> 8;
+				row[2 * (x * nc + k) + 1] = src16[i] & 0xff;
+			} else
+				row[x * nc + k] = src[i];
+		}
+}

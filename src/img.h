@@ -178,6 +178,14 @@ extern const struct cf_img_codec cf_codec_npy;
  * every read is bounds-checked. */
 int cf_img_exif_orientation(const unsigned char *app1, size_t n);
 
+/*
+ * Shared by the writers: row y of img (CF_U8 or CF_U16 [C, H, W]) as
+ * interleaved samples, one byte each, or two big-endian bytes for CF_U16
+ * (the order of PNG and PNM).  row holds W * C * bytes per sample.
+ */
+void cf_img_interleave_row(const struct cf_tensor *img, size_t y,
+    unsigned char *row);
+
 /* Shared by the codecs: check w, h against o, write a message, return
  * CF_EOVERFLOW or 0.  Zero dimensions are CF_EFORMAT. */
 int cf_img_check_size(uint64_t w, uint64_t h, const struct cf_load_opts *o,

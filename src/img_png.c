@@ -356,10 +356,8 @@ png_save(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
 	unsigned char *volatile iccp = NULL;	/* an iCCP chunk's data */
 	png_unknown_chunk uc;
 	uLongf zlen = 0;
-	const uint8_t *src = img->data;
-	const uint16_t *src16 = img->data;
 	size_t nc = img->shape[0], h = img->shape[1], w = img->shape[2];
-	size_t x, y, k, i, rowbytes;
+	size_t y, rowbytes;
 	int err, bytes = img->dtype == CF_U16 ? 2 : 1;
 
 	(void)fmt;
@@ -409,18 +407,7 @@ png_save(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
 	}
 	png_write_info(png, info);
 	for (y = 0; y < h; y++) {
-		for (x = 0; x < w; x++)
-			for (k = 0; k < nc; k++) {
-				i = k * img->stride[0] + y * img->stride[1] +
-				    x * img->stride[2];
-				if (bytes == 1) {
-					row[x * nc + k] = src[i];
-					continue;
-				}
-				/* PNG samples are big endian */
-				row[2 * (x * nc + k)] = src16[i] >> 8;
-				row[2 * (x * nc + k) + 1] = src16[i] & 0xff;
-			}
+		cf_img_interleave_row(img, y, row);
 		png_write_row(png, row);
 	}
 	png_write_end(png, NULL);

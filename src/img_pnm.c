@@ -320,10 +320,8 @@ pnm_save(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
 {
 	static const char *tupltypes[] = { "GRAYSCALE", "GRAYSCALE_ALPHA",
 	    "RGB", "RGB_ALPHA" };
-	const uint8_t *src = img->data;
-	const uint16_t *src16 = img->data;
 	size_t nc = img->shape[0], h = img->shape[1], w = img->shape[2];
-	size_t x, y, k, i, rowbytes;
+	size_t y, rowbytes;
 	unsigned char *row;
 	int err = 0, bytes = img->dtype == CF_U16 ? 2 : 1;
 	unsigned maxval = bytes == 2 ? 65535 : 255;
@@ -348,18 +346,7 @@ pnm_save(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
 		return CF_ENOMEM;
 	}
 	for (y = 0; y < h && !err; y++) {
-		for (x = 0; x < w; x++)
-			for (k = 0; k < nc; k++) {
-				i = k * img->stride[0] + y * img->stride[1] +
-				    x * img->stride[2];
-				if (bytes == 1) {
-					row[x * nc + k] = src[i];
-					continue;
-				}
-				/* two bytes per sample, big endian */
-				row[2 * (x * nc + k)] = src16[i] >> 8;
-				row[2 * (x * nc + k) + 1] = src16[i] & 0xff;
-			}
+		cf_img_interleave_row(img, y, row);
 		if (fwrite(row, 1, rowbytes, f) != rowbytes)
 			err = write_error(errbuf, errlen);
 	}
