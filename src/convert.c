@@ -10,14 +10,67 @@
 
 #include "convert.h"
 
-/* Sample (c, i) of a [C, H, W] tensor with any strides; i is row-major. */
-static double
-sample(const struct cf_tensor *x, size_t c, size_t i)
+/* Pointer to sample (c, i) of a [C, H, W] tensor with any strides;
+ * i is the row-major index within the channel. */
+static float *
+at(const struct cf_tensor *x, size_t c, size_t i)
 {
-	const float *d = x->data;
 	size_t r = i / x->shape[2], col = i % x->shape[2];
 
-	return d[c * x->stride[0] + r * x->stride[1] + col * x->stride[2]];
+	return (float *)x->data + c * x->stride[0] + r * x->stride[1] +
+	    col * x->stride[2];
+}
+
+/*
+ * Run body for every sample v of channel c after abs, scale and bias, in
+ * row-major order, with i the index within the channel.  Walks rows so
+ * that no division is needed per sample.
+ */
+#define EACH_SAMPLE(x, c, o, i, v, body) do {				\
+	size_t r_, k_;							\
+	const float *row_;						\
+	for (r_ = 0, (i) = 0; r_ < (x)->shape[1]; r_++) {		\
+		row_ = (const float *)(x)->data + (c) * (x)->stride[0] +	\
+		    r_ * (x)->stride[1];				\
+		for (k_ = 0; k_ < (x)->shape[2]; k_++, (i)++) {		\
+			(v) = cf_convert_value(row_[k_ * (x)->stride[2]],	\
+			    (o));					\
+			body						\
+		}							\
+	}								\
+} while (0)
+
+/*
+ * The --normalize range of channel c: min and max after abs, scale and
+ * bias, NaN and infinities taking no part.  Returns max - min (not > 0
+ * for a constant channel, which then has nothing to stretch).
+ */
+static double
+channel_range(const struct cf_tensor *x, size_t c,
+    const struct cf_convert_opts *o, double *lo)
+{
+	double v, hi = -INFINITY;
+	size_t i;
+
+	*lo = INFINITY;
+	EACH_SAMPLE(x, c, o, i, v, {
+		if (isfinite(v)) {
+			if (v < *lo)
+				*lo = v;
+			if (v > hi)
+				hi = v;
+		}
+	});
+	return hi - *lo;
+}
+
+/* The normalisation of one value to 0..max, written once. */
+static double
+stretch(double v, double lo, double range, double max)
+{
+	if (!(range > 0))
+		return isnan(v) ? v : 0.0;
+	return (v - lo) * max / range;
 }
 
 /* The conversion to integer samples 0..max of dtype (CF_U8 or CF_U16). */
@@ -29,7 +82,7 @@ to_int(const struct cf_tensor *x, const struct cf_convert_opts *o,
 	uint8_t *yd;
 	uint16_t *yd16;
 	size_t c, i, plane;
-	double v, lo, hi, range;
+	double v, lo = 0, range;
 	int err;
 
 	memset(y, 0, sizeof(*y));
@@ -46,29 +99,10 @@ to_int(const struct cf_tensor *x, const struct cf_convert_opts *o,
 	plane = x->shape[1] * x->shape[2];	/* checked by tensor_init */
 
 	for (c = 0; c < x->shape[0]; c++) {
-		lo = INFINITY;
-		hi = -INFINITY;
-		/* min and max after abs, scale and bias; NaN takes no part */
-		if (o->normalize)
-			for (i = 0; i < plane; i++) {
-				v = cf_convert_value(sample(x, c, i), o);
-				if (!isfinite(v))
-					continue;
-				if (v < lo)
-					lo = v;
-				if (v > hi)
-					hi = v;
-			}
-		range = hi - lo;
-		for (i = 0; i < plane; i++) {
-			v = cf_convert_value(sample(x, c, i), o);
-			if (o->normalize) {
-				/* a constant channel has nothing to stretch */
-				if (!(range > 0))
-					v = isnan(v) ? v : 0.0;
-				else
-					v = (v - lo) * max / range;
-			}
+		range = o->normalize ? channel_range(x, c, o, &lo) : 0;
+		EACH_SAMPLE(x, c, o, i, v, {
+			if (o->normalize)
+				v = stretch(v, lo, range, max);
 			if (isnan(v))
 				v = 0;
 			v = round(v);
@@ -85,7 +119,7 @@ to_int(const struct cf_tensor *x, const struct cf_convert_opts *o,
 				yd16[c * plane + i] = (uint16_t)v;
 			else
 				yd[c * plane + i] = (uint8_t)v;
-		}
+		});
 	}
 	return 0;
 }
@@ -107,36 +141,19 @@ cf_convert_to_u16(const struct cf_tensor *x, const struct cf_convert_opts *o,
 int
 cf_convert_float(struct cf_tensor *x, const struct cf_convert_opts *o)
 {
-	float *d;
-	size_t c, i, plane;
-	double v, lo, hi, range;
+	size_t c, i;
+	double v, lo = 0, range;
 
 	if (x->dtype != CF_F32 || x->ndim != 3 || !x->data)
 		return CF_EINVAL;
-	d = x->data;
-	plane = x->shape[1] * x->shape[2];
 	for (c = 0; c < x->shape[0]; c++) {
-		lo = INFINITY;
-		hi = -INFINITY;
-		for (i = 0; i < plane; i++) {
-			v = cf_convert_value(sample(x, c, i), o);
-			if (o->normalize && isfinite(v)) {
-				if (v < lo)
-					lo = v;
-				if (v > hi)
-					hi = v;
-			}
-		}
-		range = hi - lo;
+		range = o->normalize ? channel_range(x, c, o, &lo) : 0;
 		/* the same steps as cf_convert_to_u8, minus round and clamp */
-		for (i = 0; i < plane; i++) {
-			v = cf_convert_value(sample(x, c, i), o);
+		EACH_SAMPLE(x, c, o, i, v, {
 			if (o->normalize)
-				v = !(range > 0) ? (isnan(v) ? v : 0.0) :
-				    (v - lo) * 255.0 / range;
-			d[c * x->stride[0] + i / x->shape[2] * x->stride[1] +
-			    i % x->shape[2] * x->stride[2]] = (float)v;
-		}
+				v = stretch(v, lo, range, 255.0);
+			*at(x, c, i) = (float)v;
+		});
 	}
 	return 0;
 }
