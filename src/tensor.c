@@ -1,8 +1,13 @@
 /* tensor.c - allocation and element conversion for struct cf_tensor. */
+#define _DEFAULT_SOURCE		/* MAP_ANONYMOUS, madvise */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "tensor.h"
+
+/* Tensors of at least this many bytes get their own mapping. */
+#define HUGE_TENSOR (8u << 20)
 
 const char *
 cf_strerror(int err)
@@ -53,8 +58,23 @@ cf_tensor_init(struct cf_tensor *t, enum cf_dtype dtype, int ndim,
 		if (cf_size_mul(n, shape[i], &n))
 			return CF_EOVERFLOW;
 	}
-	/* calloc checks its own product, but n is already the total. */
-	if (!(t->data = calloc(1, n)))
+	if (n >= HUGE_TENSOR) {
+		/*
+		 * Large tensors are fresh anonymous memory (zero-filled) with
+		 * transparent huge pages asked for: a 24 MP float image is
+		 * about 70000 page faults in 4 KiB pages, 140 in 2 MiB ones.
+		 */
+		void *p = mmap(NULL, n, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			return CF_ENOMEM;
+#ifdef MADV_HUGEPAGE
+		(void)madvise(p, n, MADV_HUGEPAGE);	/* only a hint */
+#endif
+		t->data = p;
+		t->mapped = n;
+	} else if (!(t->data = calloc(1, n)))
 		return CF_ENOMEM;
 	t->owns_data = 1;
 	t->ndim = ndim;
@@ -69,7 +89,9 @@ cf_tensor_init(struct cf_tensor *t, enum cf_dtype dtype, int ndim,
 void
 cf_tensor_release(struct cf_tensor *t)
 {
-	if (t->owns_data)
+	if (t->owns_data && t->mapped)
+		munmap(t->data, t->mapped);
+	else if (t->owns_data)
 		free(t->data);
 	memset(t, 0, sizeof(*t));
 }

@@ -42,9 +42,10 @@ struct cf_tensor {
 	size_t stride[CF_MAX_DIMS];	/* in elements, not bytes */
 	void *data;
 	int owns_data;			/* release() frees data only if set */
+	size_t mapped;			/* bytes of an mmap'd block, else 0 */
 };
 
-#define CF_TENSOR_INIT { CF_F32, 0, {0}, {0}, NULL, 0 }
+#define CF_TENSOR_INIT { CF_F32, 0, {0}, {0}, NULL, 0, 0 }
 
 /*
  * Allocate a zero-filled contiguous tensor of ndim (1..4) dimensions.
