@@ -105,15 +105,24 @@ to_int(const struct cf_tensor *x, const struct cf_convert_opts *o,
 				v = stretch(v, lo, range, max);
 			if (isnan(v))
 				v = 0;
-			v = round(v);
-			if (v < 0) {
+			/*
+			 * round() without the libm call: in range, v - trunc(v)
+			 * is exact, so this is round half away from zero; the
+			 * rounded value is below 0 iff v <= -0.5 and above max
+			 * iff v >= max + 0.5.
+			 */
+			if (v <= -0.5) {
 				if (stats && stats->channels)
 					stats->low[c]++;
 				v = 0;
-			} else if (v > max) {
+			} else if (v >= max + 0.5) {
 				if (stats && stats->channels)
 					stats->high[c]++;
 				v = max;
+			} else {
+				long r = (long)v;
+
+				v = (double)(r + (v - (double)r >= 0.5));
 			}
 			if (dtype == CF_U16)
 				yd16[c * plane + i] = (uint16_t)v;
