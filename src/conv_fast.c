@@ -669,11 +669,8 @@ cf_conv2d_fast(const struct cf_tensor *x, const struct cf_kernel *k,
 	struct cf_kernel kf;
 	int err;
 
-	memset(y, 0, sizeof(*y));
-	if (x->dtype != CF_F32 || x->ndim != 3 || !x->data) {
-		snprintf(errbuf, errlen, "input must be a 3-d float tensor");
-		return CF_EINVAL;
-	}
+	if ((err = cf_tensor_check_input(x, y, errbuf, errlen)))
+		return err;
 	if ((err = cf_conv2d_shape(x->shape, k, p, yshape, errbuf, errlen)))
 		return err;
 	/* the fast path wants contiguous tensors; anything else: reference */
@@ -798,10 +795,8 @@ cf_conv2d_fast(const struct cf_tensor *x, const struct cf_kernel *k,
 		j.err_rel = ldexp((double)(kh * kw + kh + kw + 8), -52);
 	}
 
-	if ((err = cf_tensor_init(y, CF_F32, 3, yshape))) {
-		snprintf(errbuf, errlen, "%s", cf_strerror(err));
+	if ((err = cf_tensor_init_result(y, yshape, errbuf, errlen)))
 		goto out;
-	}
 	j.y = y->data;
 	/* threads: at most one per band, none for tiny work */
 	nt = p->threads > 0 ? (size_t)p->threads : 1;

@@ -69,17 +69,12 @@ cf_conv2d_ref(const struct cf_tensor *x, const struct cf_kernel *k,
 	float *yd;
 	int err;
 
-	memset(y, 0, sizeof(*y));
-	if (x->dtype != CF_F32 || x->ndim != 3 || !x->data) {
-		snprintf(errbuf, errlen, "input must be a 3-d float tensor");
-		return CF_EINVAL;
-	}
+	if ((err = cf_tensor_check_input(x, y, errbuf, errlen)))
+		return err;
 	if ((err = cf_conv2d_shape(x->shape, k, p, yshape, errbuf, errlen)))
 		return err;
-	if ((err = cf_tensor_init(y, CF_F32, 3, yshape))) {
-		snprintf(errbuf, errlen, "%s", cf_strerror(err));
+	if ((err = cf_tensor_init_result(y, yshape, errbuf, errlen)))
 		return err;
-	}
 	g.x = x;
 	g.w = &k->weight;
 	g.k = k;

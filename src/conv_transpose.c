@@ -165,18 +165,13 @@ cf_conv_transpose2d(const struct cf_tensor *x, const struct cf_kernel *k,
 	float *yd;
 	int err;
 
-	memset(y, 0, sizeof(*y));
-	if (x->dtype != CF_F32 || x->ndim != 3 || !x->data) {
-		snprintf(errbuf, errlen, "input must be a 3-d float tensor");
-		return CF_EINVAL;
-	}
+	if ((err = cf_tensor_check_input(x, y, errbuf, errlen)))
+		return err;
 	if ((err = cf_conv_transpose2d_shape(x->shape, k, p, ys, errbuf,
 	    errlen)))
 		return err;
-	if ((err = cf_tensor_init(y, CF_F32, 3, ys))) {
-		snprintf(errbuf, errlen, "%s", cf_strerror(err));
+	if ((err = cf_tensor_init_result(y, ys, errbuf, errlen)))
 		return err;
-	}
 	numel = ys[0] * ys[1] * ys[2];
 	if (!(acc = calloc(numel, sizeof(*acc)))) {
 		cf_tensor_release(y);

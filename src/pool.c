@@ -153,17 +153,12 @@ cf_pool2d(const struct cf_tensor *x, const struct cf_pool_params *p,
 	float *yd;
 	int err;
 
-	memset(y, 0, sizeof(*y));
-	if (x->dtype != CF_F32 || x->ndim != 3 || !x->data) {
-		snprintf(errbuf, errlen, "input must be a 3-d float tensor");
-		return CF_EINVAL;
-	}
+	if ((err = cf_tensor_check_input(x, y, errbuf, errlen)))
+		return err;
 	if ((err = cf_pool2d_shape(x->shape, p, ys, errbuf, errlen)))
 		return err;
-	if ((err = cf_tensor_init(y, CF_F32, 3, ys))) {
-		snprintf(errbuf, errlen, "%s", cf_strerror(err));
+	if ((err = cf_tensor_init_result(y, ys, errbuf, errlen)))
 		return err;
-	}
 	H = (long)x->shape[1];
 	W = (long)x->shape[2];
 	yd = y->data;

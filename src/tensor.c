@@ -1,6 +1,7 @@
 /* tensor.c - allocation and element conversion for struct cf_tensor. */
 #define _DEFAULT_SOURCE		/* MAP_ANONYMOUS, madvise */
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -127,4 +128,27 @@ cf_tensor_u8_to_f32(const struct cf_tensor *src, struct cf_tensor *dst)
 	for (i = 0; i < n; i++)
 		d[i] = src->dtype == CF_U8 ? s[i] : s16[i];
 	return 0;
+}
+
+int
+cf_tensor_check_input(const struct cf_tensor *x, struct cf_tensor *y,
+    char *errbuf, size_t errlen)
+{
+	memset(y, 0, sizeof(*y));
+	if (x->dtype != CF_F32 || x->ndim != 3 || !x->data) {
+		snprintf(errbuf, errlen, "input must be a 3-d float tensor");
+		return CF_EINVAL;
+	}
+	return 0;
+}
+
+int
+cf_tensor_init_result(struct cf_tensor *y, const size_t *shape,
+    char *errbuf, size_t errlen)
+{
+	int err = cf_tensor_init(y, CF_F32, 3, shape);
+
+	if (err)
+		snprintf(errbuf, errlen, "%s", cf_strerror(err));
+	return err;
 }

@@ -77,4 +77,17 @@ int cf_size_mul(size_t a, size_t b, size_t *out);
  */
 int cf_tensor_u8_to_f32(const struct cf_tensor *src, struct cf_tensor *dst);
 
+/*
+ * For the engines, before anything else: clear y, then return 0 if x is
+ * a 3-d CF_F32 tensor with data, else CF_EINVAL with the message "input
+ * must be a 3-d float tensor" in errbuf.
+ */
+int cf_tensor_check_input(const struct cf_tensor *x, struct cf_tensor *y,
+    char *errbuf, size_t errlen);
+
+/* cf_tensor_init of a CF_F32 [C, H, W] result, with cf_strerror's
+ * message in errbuf on failure. */
+int cf_tensor_init_result(struct cf_tensor *y, const size_t *shape,
+    char *errbuf, size_t errlen);
+
 #endif
