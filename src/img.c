@@ -38,7 +38,7 @@ unknown_save(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
 
 /* Unknown data gets a reader that fails with a message, never NULL. */
 static const struct cf_img_codec codec_unknown = {
-	"unknown", unknown_load, unknown_save
+	"unknown", unknown_load, unknown_save, NULL, NULL
 };
 
 static const struct magic {
@@ -96,16 +96,13 @@ int
 cf_img_load(FILE *f, const struct cf_load_opts *o, struct cf_tensor *img,
     char *errbuf, size_t errlen)
 {
-	static const struct cf_load_opts defaults = CF_LOAD_OPTS_DEFAULT;
-	struct cf_load_opts lo = o ? *o : defaults;
-	struct cf_img_meta meta;
+	struct cf_img_reader r;
 	int err;
 
-	lo.meta = &meta;
-	lo.want_icc = 0;
-	err = cf_img_load_meta(f, &lo, img, &meta, errbuf, errlen);
-	cf_img_meta_release(&meta);
-	return err;
+	memset(img, 0, sizeof(*img));
+	if ((err = cf_img_reader_open(f, o, NULL, &r, errbuf, errlen)))
+		return err;
+	return cf_img_reader_read_all(&r, img, errbuf, errlen);
 }
 
 int
@@ -113,42 +110,260 @@ cf_img_load_meta(FILE *f, const struct cf_load_opts *o,
     struct cf_tensor *img, struct cf_img_meta *meta, char *errbuf,
     size_t errlen)
 {
+	struct cf_img_reader r;
+	int err;
+
+	memset(img, 0, sizeof(*img));
+	if ((err = cf_img_reader_open(f, o, meta, &r, errbuf, errlen)))
+		return err;
+	return cf_img_reader_read_all(&r, img, errbuf, errlen);
+}
+
+/* A reader whose image is decoded: shape and depth from the tensor. */
+static void
+reader_whole(struct cf_img_reader *r)
+{
+	r->c = r->img.shape[0];
+	r->h = r->img.shape[1];
+	r->w = r->img.shape[2];
+	r->depth16 = r->img.dtype == CF_U16;
+	r->rows = NULL;
+	r->finish = NULL;
+	r->close = NULL;
+	r->priv = NULL;
+}
+
+/* Decode the rest of r's rows into a new tensor, and finish r. */
+static int
+read_rows_all(struct cf_img_reader *r, struct cf_tensor *img, char *errbuf,
+    size_t errlen)
+{
+	size_t y, rowbytes;
+	void *row = NULL;
+	int err;
+
+	if ((err = cf_tensor_init(img, r->depth16 ? CF_U16 : CF_U8, 3,
+	    (size_t[]){ r->c, r->h, r->w })) ||
+	    (rowbytes = r->w * r->c * (r->depth16 ? 2 : 1),
+	    !(row = malloc(rowbytes)))) {
+		err = err ? err : CF_ENOMEM;
+		snprintf(errbuf, errlen, "%s", cf_strerror(err));
+		goto fail;
+	}
+	for (y = 0; y < r->h; y++) {
+		if ((err = r->rows(r, row, 1, errbuf, errlen)))
+			goto fail;
+		cf_img_deinterleave_row(row, img, y);
+	}
+	free(row);
+	return cf_img_reader_finish(r, errbuf, errlen);
+fail:
+	free(row);
+	cf_tensor_release(img);
+	cf_img_reader_close(r);
+	return err;
+}
+
+int
+cf_img_reader_open(FILE *f, const struct cf_load_opts *o,
+    struct cf_img_meta *meta, struct cf_img_reader *r, char *errbuf,
+    size_t errlen)
+{
 	static const struct cf_load_opts defaults = CF_LOAD_OPTS_DEFAULT;
+	const struct cf_img_codec *codec;
 	struct cf_load_opts lo;
+	struct cf_img_meta local;
+	struct cf_tensor img;
 	unsigned char magic[MAGIC_MAX];
 	size_t n;
 	int err;
 
-	memset(img, 0, sizeof(*img));
-	memset(meta, 0, sizeof(*meta));
-	/* cf_img_load comes here with meta set and want_icc 0 */
+	memset(r, 0, sizeof(*r));
 	lo = o ? *o : defaults;
-	if (lo.meta != meta)
-		lo.want_icc = 1;
-	lo.meta = meta;
-	o = &lo;
+	lo.want_icc = meta != NULL;
+	lo.meta = meta ? meta : &local;
+	memset(lo.meta, 0, sizeof(*lo.meta));
+	r->lenient = lo.lenient;
+	if (errlen)
+		errbuf[0] = '\0';
 	/* fread keeps reading a pipe until it has MAGIC_MAX bytes or EOF. */
 	n = fread(magic, 1, sizeof(magic), f);
 	if (n < sizeof(magic) && ferror(f)) {
 		snprintf(errbuf, errlen, "read error: %s", strerror(errno));
-		return CF_EIO;
+		err = CF_EIO;
+		goto out;
 	}
 	if (n == 0) {
 		snprintf(errbuf, errlen, "empty input");
-		return CF_EFORMAT;
+		err = CF_EFORMAT;
+		goto out;
 	}
+	codec = sniff(magic, n);
+	if (codec->open_reader) {
+		err = codec->open_reader(f, magic, n, &lo, r, errbuf, errlen);
+	} else {
+		err = codec->load(f, magic, n, &lo, &r->img, errbuf, errlen);
+		if (!err) {
+			reader_whole(r);
+			if (errlen)
+				snprintf(r->note, sizeof(r->note), "%s",
+				    errbuf);
+		}
+	}
+	if (err)
+		goto out;
+	/* Turned upright here, for every codec: decoded whole. */
+	if (!lo.no_auto_orient && lo.meta->orientation > 1 &&
+	    lo.meta->orientation <= 8) {
+		if (!r->img.data) {
+			if ((err = read_rows_all(r, &img, errbuf, errlen)))
+				goto out;
+			snprintf(r->note, sizeof(r->note), "%s",
+			    errlen ? errbuf : "");
+			r->img = img;
+		}
+		if ((err = cf_img_orient(&r->img, lo.meta->orientation))) {
+			snprintf(errbuf, errlen, "out of memory");
+			goto out;
+		}
+		reader_whole(r);
+	}
+	err = 0;
+out:
+	if (err) {
+		cf_img_reader_close(r);
+		if (meta)
+			cf_img_meta_release(meta);
+	}
+	if (!meta)
+		cf_img_meta_release(&local);
+	return err;
+}
+
+int
+cf_img_reader_rows(struct cf_img_reader *r, void *buf, size_t n,
+    char *errbuf, size_t errlen)
+{
+	if (!r->rows) {
+		snprintf(errbuf, errlen, "no rows to read");
+		return CF_EINVAL;
+	}
+	return r->rows(r, buf, n, errbuf, errlen);
+}
+
+int
+cf_img_reader_finish(struct cf_img_reader *r, char *errbuf, size_t errlen)
+{
+	int err = 0;
+
 	if (errlen)
 		errbuf[0] = '\0';
-	err = sniff(magic, n)->load(f, magic, n, o, img, errbuf, errlen);
-	if (!err && !o->no_auto_orient && (err = cf_img_orient(img,
-	    meta->orientation)))
-		snprintf(errbuf, errlen, "out of memory");
+	if (r->finish)
+		err = r->finish(r, errbuf, errlen);
+	else if (errlen)
+		snprintf(errbuf, errlen, "%s", r->note);
 	/* A success leaves a message only as a lenient warning. */
-	if (!err && !o->lenient && errlen)
+	if (!err && !r->lenient && errlen)
 		errbuf[0] = '\0';
-	if (err)
-		cf_tensor_release(img);
+	cf_img_reader_close(r);
 	return err;
+}
+
+void
+cf_img_reader_close(struct cf_img_reader *r)
+{
+	if (r->close)
+		r->close(r);
+	r->close = NULL;
+	r->rows = NULL;
+	r->finish = NULL;
+	r->priv = NULL;
+	cf_tensor_release(&r->img);
+}
+
+int
+cf_img_reader_read_all(struct cf_img_reader *r, struct cf_tensor *img,
+    char *errbuf, size_t errlen)
+{
+	if (!r->img.data)
+		return read_rows_all(r, img, errbuf, errlen);
+	*img = r->img;
+	memset(&r->img, 0, sizeof(r->img));
+	return cf_img_reader_finish(r, errbuf, errlen);
+}
+
+/* Check that fmt can hold an image of c channels of that depth. */
+static int
+check_save(enum cf_format fmt, size_t c, size_t h, size_t w, int depth16,
+    char *errbuf, size_t errlen)
+{
+	if ((depth16 && fmt == CF_FMT_JPEG) || c < 1 || !h || !w ||
+	    (c > 4 && fmt != CF_FMT_PAM && fmt != CF_FMT_PNM)) {
+		snprintf(errbuf, errlen, "cannot save a tensor that is not "
+		    "an 8-bit (or, but for JPEG, 16-bit) image of 1 to 4 "
+		    "channels");
+		return CF_ESHAPE;
+	}
+	return 0;
+}
+
+int
+cf_img_format_streams(enum cf_format fmt)
+{
+	return codec_for(fmt)->open_writer != NULL && fmt != CF_FMT_NPY;
+}
+
+int
+cf_img_writer_open(FILE *f, enum cf_format fmt, size_t c, size_t h,
+    size_t w, int depth16, const struct cf_save_opts *o,
+    const struct cf_img_meta *meta, struct cf_img_writer *wr, char *errbuf,
+    size_t errlen)
+{
+	static const struct cf_save_opts defaults = CF_SAVE_OPTS_DEFAULT;
+	struct cf_save_opts so = o ? *o : defaults;
+	int err;
+
+	memset(wr, 0, sizeof(*wr));
+	if (!cf_img_format_streams(fmt)) {
+		snprintf(errbuf, errlen, "no row writer for this format");
+		return CF_EINVAL;
+	}
+	if ((err = check_save(fmt, c, h, w, depth16, errbuf, errlen)))
+		return err;
+	so.meta = meta;
+	wr->c = c;
+	wr->h = h;
+	wr->w = w;
+	wr->depth16 = depth16;
+	if ((err = codec_for(fmt)->open_writer(f, fmt, &so, wr, errbuf,
+	    errlen)))
+		cf_img_writer_close(wr);
+	return err;
+}
+
+int
+cf_img_writer_rows(struct cf_img_writer *wr, const void *buf, size_t n,
+    char *errbuf, size_t errlen)
+{
+	return wr->rows(wr, buf, n, errbuf, errlen);
+}
+
+int
+cf_img_writer_finish(struct cf_img_writer *wr, char *errbuf, size_t errlen)
+{
+	int err = wr->finish(wr, errbuf, errlen);
+
+	cf_img_writer_close(wr);
+	return err;
+}
+
+void
+cf_img_writer_close(struct cf_img_writer *wr)
+{
+	if (wr->close)
+		wr->close(wr);
+	wr->close = NULL;
+	wr->priv = NULL;
 }
 
 int
@@ -270,11 +485,43 @@ cf_img_orient(struct cf_tensor *img, int orientation)
 	return 0;
 }
 
+/* cf_img_save through a codec's row writer. */
+static int
+save_rows(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
+    const struct cf_save_opts *o, char *errbuf, size_t errlen)
+{
+	struct cf_img_writer wr;
+	size_t y, bytes = img->dtype == CF_U16 ? 2 : 1;
+	void *row;
+	int err;
+
+	if (!(row = malloc(img->shape[0] * img->shape[2] * bytes))) {
+		snprintf(errbuf, errlen, "out of memory");
+		return CF_ENOMEM;
+	}
+	if ((err = cf_img_writer_open(f, fmt, img->shape[0], img->shape[1],
+	    img->shape[2], img->dtype == CF_U16, o, o->meta, &wr, errbuf,
+	    errlen)))
+		goto out;
+	for (y = 0; y < img->shape[1]; y++) {
+		cf_img_interleave_row(img, y, row);
+		if ((err = cf_img_writer_rows(&wr, row, 1, errbuf, errlen))) {
+			cf_img_writer_close(&wr);
+			goto out;
+		}
+	}
+	err = cf_img_writer_finish(&wr, errbuf, errlen);
+out:
+	free(row);
+	return err;
+}
+
 int
 cf_img_save(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
     const struct cf_save_opts *o, char *errbuf, size_t errlen)
 {
 	static const struct cf_save_opts defaults = CF_SAVE_OPTS_DEFAULT;
+	int err;
 
 	if (!o)
 		o = &defaults;
@@ -282,16 +529,19 @@ cf_img_save(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
 	if (fmt == CF_FMT_NPY)
 		return cf_codec_npy.save(f, fmt, img, o, errbuf, errlen);
 	/* PAM (and pnm, which writes PAM then) holds any depth */
-	if ((img->dtype != CF_U8 && (img->dtype != CF_U16 ||
-	    fmt == CF_FMT_JPEG)) || img->ndim != 3 || img->shape[0] < 1 ||
-	    (img->shape[0] > 4 && fmt != CF_FMT_PAM && fmt != CF_FMT_PNM) ||
-	    !img->shape[1] || !img->shape[2]) {
+	if ((img->dtype != CF_U8 && img->dtype != CF_U16) ||
+	    img->ndim != 3) {
 		snprintf(errbuf, errlen, "cannot save a tensor that is not "
 		    "an 8-bit (or, but for JPEG, 16-bit) image of 1 to 4 "
 		    "channels");
 		return CF_ESHAPE;
 	}
-	return codec_for(fmt)->save(f, fmt, img, o, errbuf, errlen);
+	if ((err = check_save(fmt, img->shape[0], img->shape[1],
+	    img->shape[2], img->dtype == CF_U16, errbuf, errlen)))
+		return err;
+	if (!codec_for(fmt)->open_writer)
+		return codec_for(fmt)->save(f, fmt, img, o, errbuf, errlen);
+	return save_rows(f, fmt, img, o, errbuf, errlen);
 }
 
 enum cf_format
@@ -376,21 +626,41 @@ cf_img_check_size(uint64_t w, uint64_t h, const struct cf_load_opts *o,
 }
 
 void
-cf_img_interleave_row(const struct cf_tensor *img, size_t y,
-    unsigned char *row)
+cf_img_interleave_row(const struct cf_tensor *img, size_t y, void *row)
 {
 	const uint8_t *src = img->data;
 	const uint16_t *src16 = img->data;
+	uint8_t *dst = row;
+	uint16_t *dst16 = row;
 	size_t nc = img->shape[0], w = img->shape[2], x, k, i;
 
-	for (x = 0; x < w; x++)
-		for (k = 0; k < nc; k++) {
-			i = k * img->stride[0] + y * img->stride[1] +
-			    x * img->stride[2];
-			if (img->dtype == CF_U16) {
-				row[2 * (x * nc + k)] = src16[i] >> 8;
-				row[2 * (x * nc + k) + 1] = src16[i] & 0xff;
-			} else
-				row[x * nc + k] = src[i];
+	for (k = 0; k < nc; k++) {
+		i = k * img->stride[0] + y * img->stride[1];
+		for (x = 0; x < w; x++, i += img->stride[2]) {
+			if (img->dtype == CF_U16)
+				dst16[x * nc + k] = src16[i];
+			else
+				dst[x * nc + k] = src[i];
 		}
+	}
+}
+
+void
+cf_img_deinterleave_row(const void *row, struct cf_tensor *img, size_t y)
+{
+	const uint8_t *src = row;
+	const uint16_t *src16 = row;
+	uint8_t *dst = img->data;
+	uint16_t *dst16 = img->data;
+	size_t nc = img->shape[0], w = img->shape[2], x, k, i;
+
+	for (k = 0; k < nc; k++) {
+		i = k * img->stride[0] + y * img->stride[1];
+		for (x = 0; x < w; x++, i += img->stride[2]) {
+			if (img->dtype == CF_U16)
+				dst16[i] = src16[x * nc + k];
+			else
+				dst[i] = src[x * nc + k];
+		}
+	}
 }

@@ -74,9 +74,12 @@ struct cf_save_opts {
 	int png_level;		/* zlib level 0..9 */
 	/* Private to img.c: set by cf_img_save_meta; callers leave NULL. */
 	const struct cf_img_meta *meta;
+	/* Threads an encoder may use (PNG compresses in parallel); <= 1
+	 * means one.  The bytes written do not depend on it. */
+	int threads;
 };
 
-#define CF_SAVE_OPTS_DEFAULT { 90, 6, NULL }
+#define CF_SAVE_OPTS_DEFAULT { 90, 6, NULL, 1 }
 
 /*
  * Read one image from f (a file or stdin, read sequentially: no seeking)
@@ -120,6 +123,93 @@ int cf_img_save_meta(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
 void cf_img_meta_release(struct cf_img_meta *meta);
 
 /*
+ * Row-at-a-time decoding, for the streaming pipeline (stream.h): the
+ * header is read at open, then rows in order, then the trailer is checked
+ * at finish.  Rows are interleaved samples (RGBRGB...), W * C of them,
+ * uint8_t each, or uint16_t in native byte order when depth16.
+ *
+ * Some inputs are decoded whole at open instead (.npy, interlaced PNG, a
+ * JPEG turned upright by its EXIF orientation): then img holds the image
+ * as cf_img_load gives it and rows cannot be read; cf_img_reader_read_all
+ * serves both kinds.
+ */
+struct cf_img_reader {
+	size_t c, h, w;		/* the image's shape [C, H, W], upright */
+	int depth16;		/* rows hold uint16_t samples */
+	struct cf_tensor img;	/* the whole image, or empty */
+	/* Private to the codec (NULL when img is set). */
+	int (*rows)(struct cf_img_reader *r, void *buf, size_t n,
+	    char *errbuf, size_t errlen);
+	int (*finish)(struct cf_img_reader *r, char *errbuf, size_t errlen);
+	void (*close)(struct cf_img_reader *r);
+	void *priv;
+	/* Private to img.c. */
+	int lenient;
+	char note[256];		/* a lenient warning from a whole decode */
+};
+
+/*
+ * Read the header of the image in f (sniffed as cf_img_load does) and
+ * fill r, and meta (may be NULL) as cf_img_load_meta does.  Same limits,
+ * errors and messages as cf_img_load.  On success the caller ends with
+ * cf_img_reader_finish or cf_img_reader_close; on failure r is closed.
+ */
+int cf_img_reader_open(FILE *f, const struct cf_load_opts *o,
+    struct cf_img_meta *meta, struct cf_img_reader *r, char *errbuf,
+    size_t errlen);
+
+/* The next n rows (in order, never past h) into buf. */
+int cf_img_reader_rows(struct cf_img_reader *r, void *buf, size_t n,
+    char *errbuf, size_t errlen);
+
+/*
+ * After the last row: check the rest of the stream (PNG CRCs and IEND,
+ * JPEG warnings) and close r.  0 with errbuf holding one lenient warning
+ * or empty; or an error with its message, as cf_img_load would fail.
+ */
+int cf_img_reader_finish(struct cf_img_reader *r, char *errbuf,
+    size_t errlen);
+
+/* Release r (after an error, or instead of finishing).  Idempotent. */
+void cf_img_reader_close(struct cf_img_reader *r);
+
+/* Whatever r holds, as the tensor cf_img_load would give (r finished). */
+int cf_img_reader_read_all(struct cf_img_reader *r, struct cf_tensor *img,
+    char *errbuf, size_t errlen);
+
+/*
+ * Row-at-a-time encoding of an image [c, h, w] to f as fmt (PNG, JPEG,
+ * PNM, PAM; not .npy), rows as cf_img_reader gives them.  The header
+ * (and meta's ICC profile, meta may be NULL) is written at open, rows in
+ * order, and the trailer at finish, which also releases wr; on any error
+ * the caller calls cf_img_writer_close.  Same checks and messages as
+ * cf_img_save.
+ */
+struct cf_img_writer {
+	size_t c, h, w;
+	int depth16;
+	/* Private to the codec. */
+	int (*rows)(struct cf_img_writer *wr, const void *buf, size_t n,
+	    char *errbuf, size_t errlen);
+	int (*finish)(struct cf_img_writer *wr, char *errbuf, size_t errlen);
+	void (*close)(struct cf_img_writer *wr);
+	void *priv;
+};
+
+int cf_img_writer_open(FILE *f, enum cf_format fmt, size_t c, size_t h,
+    size_t w, int depth16, const struct cf_save_opts *o,
+    const struct cf_img_meta *meta, struct cf_img_writer *wr, char *errbuf,
+    size_t errlen);
+int cf_img_writer_rows(struct cf_img_writer *wr, const void *buf, size_t n,
+    char *errbuf, size_t errlen);
+int cf_img_writer_finish(struct cf_img_writer *wr, char *errbuf,
+    size_t errlen);
+void cf_img_writer_close(struct cf_img_writer *wr);
+
+/* Whether fmt has a row writer (cf_img_writer_open can succeed). */
+int cf_img_format_streams(enum cf_format fmt);
+
+/*
  * Turn img ([C, H, W], any dtype) upright for EXIF orientation 2..8 (1 and
  * anything else: unchanged): mirror, rotate, transpose.  For 5..8 H and W
  * swap.  Returns 0 or CF_ENOMEM (img unchanged).
@@ -157,7 +247,11 @@ enum cf_format cf_img_format_parse(const char *name);
 /* Whether fmt can store an alpha channel. */
 int cf_img_format_has_alpha(enum cf_format fmt);
 
-/* Per-format entry points, called only through img.c's table. */
+/*
+ * Per-format entry points, called only through img.c's table.  A codec
+ * has load or open_reader (img.c builds the other from it), and save or
+ * open_writer likewise.
+ */
 struct cf_img_codec {
 	const char *name;
 	/* magic: the first nmagic bytes, already consumed from f */
@@ -166,6 +260,14 @@ struct cf_img_codec {
 	    char *errbuf, size_t errlen);
 	int (*save)(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
 	    const struct cf_save_opts *o, char *errbuf, size_t errlen);
+	/* Fill r (shape, depth16, the row functions) after the header. */
+	int (*open_reader)(FILE *f, const unsigned char *magic,
+	    size_t nmagic, const struct cf_load_opts *o,
+	    struct cf_img_reader *r, char *errbuf, size_t errlen);
+	/* wr->c, h, w, depth16 are set; o->meta holds the ICC profile. */
+	int (*open_writer)(FILE *f, enum cf_format fmt,
+	    const struct cf_save_opts *o, struct cf_img_writer *wr,
+	    char *errbuf, size_t errlen);
 };
 
 extern const struct cf_img_codec cf_codec_png;
@@ -179,12 +281,15 @@ extern const struct cf_img_codec cf_codec_npy;
 int cf_img_exif_orientation(const unsigned char *app1, size_t n);
 
 /*
- * Shared by the writers: row y of img (CF_U8 or CF_U16 [C, H, W]) as
- * interleaved samples, one byte each, or two big-endian bytes for CF_U16
- * (the order of PNG and PNM).  row holds W * C * bytes per sample.
+ * Row y of img (CF_U8 or CF_U16 [C, H, W]) as interleaved samples, the
+ * rows of cf_img_writer: uint8_t, or uint16_t in native byte order.
  */
 void cf_img_interleave_row(const struct cf_tensor *img, size_t y,
-    unsigned char *row);
+    void *row);
+
+/* The other way: interleaved row into row y of img. */
+void cf_img_deinterleave_row(const void *row, struct cf_tensor *img,
+    size_t y);
 
 /* Shared by the codecs: check w, h against o, write a message, return
  * CF_EOVERFLOW or 0.  Zero dimensions are CF_EFORMAT. */

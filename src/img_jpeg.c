@@ -520,4 +520,4 @@ out:
 	return err;
 }
 
-const struct cf_img_codec cf_codec_jpeg = { "jpeg", jpeg_load, jpeg_save };
+const struct cf_img_codec cf_codec_jpeg = { "jpeg", jpeg_load, jpeg_save, NULL, NULL };

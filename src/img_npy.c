@@ -515,4 +515,4 @@ npy_save(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
 	return cf_npy_write(f, img, errbuf, errlen);
 }
 
-const struct cf_img_codec cf_codec_npy = { "npy", npy_load, npy_save };
+const struct cf_img_codec cf_codec_npy = { "npy", npy_load, npy_save, NULL, NULL };

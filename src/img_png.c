@@ -406,6 +406,8 @@ png_save(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
 		png_set_unknown_chunks(png, info, &uc, 1);
 	}
 	png_write_info(png, info);
+	if (bytes == 2)
+		png_set_swap(png);	/* rows are native uint16_t */
 	for (y = 0; y < h; y++) {
 		cf_img_interleave_row(img, y, row);
 		png_write_row(png, row);
@@ -422,4 +424,4 @@ out:
 	return err;
 }
 
-const struct cf_img_codec cf_codec_png = { "png", png_load, png_save };
+const struct cf_img_codec cf_codec_png = { "png", png_load, png_save, NULL, NULL };

@@ -347,6 +347,12 @@ pnm_save(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
 	}
 	for (y = 0; y < h && !err; y++) {
 		cf_img_interleave_row(img, y, row);
+		if (bytes == 2)
+			for (size_t i = 0; i < w * nc; i++) {
+				uint16_t v = ((uint16_t *)(void *)row)[i];
+				row[2 * i] = v >> 8;
+				row[2 * i + 1] = v & 0xff;
+			}
 		if (fwrite(row, 1, rowbytes, f) != rowbytes)
 			err = write_error(errbuf, errlen);
 	}
@@ -356,4 +362,4 @@ pnm_save(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
 	return err;
 }
 
-const struct cf_img_codec cf_codec_pnm = { "pnm", pnm_load, pnm_save };
+const struct cf_img_codec cf_codec_pnm = { "pnm", pnm_load, pnm_save, NULL, NULL };
