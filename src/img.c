@@ -199,16 +199,17 @@ cf_img_reader_open(FILE *f, const struct cf_load_opts *o,
 		goto out;
 	}
 	codec = sniff(magic, n);
-	if (codec->open_reader) {
+	if (codec->open_reader)
 		err = codec->open_reader(f, magic, n, &lo, r, errbuf, errlen);
-	} else {
+	else
 		err = codec->load(f, magic, n, &lo, &r->img, errbuf, errlen);
-		if (!err) {
-			reader_whole(r);
-			if (errlen)
-				snprintf(r->note, sizeof(r->note), "%s",
-				    errbuf);
-		}
+	/* A codec may decode whole (interlaced PNG): then like load. */
+	if (!err && r->img.data) {
+		if (r->close)
+			r->close(r);
+		reader_whole(r);
+		if (errlen)
+			snprintf(r->note, sizeof(r->note), "%s", errbuf);
 	}
 	if (err)
 		goto out;
