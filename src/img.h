@@ -77,9 +77,12 @@ struct cf_save_opts {
 	/* Threads an encoder may use (PNG compresses in parallel); <= 1
 	 * means one.  The bytes written do not depend on it. */
 	int threads;
+	/* JPEG: Huffman tables optimised for the image (smaller, but two
+	 * passes over coefficients held for the whole image). */
+	int jpeg_optimize;
 };
 
-#define CF_SAVE_OPTS_DEFAULT { 90, 6, NULL, 1 }
+#define CF_SAVE_OPTS_DEFAULT { 90, 6, NULL, 1, 0 }
 
 /*
  * Read one image from f (a file or stdin, read sequentially: no seeking)

@@ -9,10 +9,16 @@
  * already read, so a small source manager serves them first and then
  * fread()s the FILE; a matching destination manager reports write errors
  * with errno.
+ *
+ * Images are read and written a few rows at a time (struct cf_img_reader,
+ * cf_img_writer).  libjpeg's error exit longjmps, so every function that
+ * calls into it sets its own jump point; a lenient warning is kept until
+ * finish, which reports it.
  */
 #include <errno.h>
 #include <limits.h>
 #include <setjmp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +29,8 @@
 #include "img.h"
 
 #define IOBUF 16384
+/* Rows per jpeg_read_scanlines / jpeg_write_scanlines call, at most. */
+#define ROWS_MAX 16
 
 struct errmgr {
 	struct jpeg_error_mgr pub;
@@ -31,9 +39,11 @@ struct errmgr {
 	size_t errlen;
 	int err;		/* cf_err to return after the longjmp */
 	int lenient;		/* warnings are recorded, not fatal */
-	int warned;		/* errbuf holds the first warning */
+	int warned;		/* warn holds the first warning */
 	uint32_t max_scans;	/* --max-scans, 0 = no limit */
 	long max_memory;	/* libjpeg's max_memory_to_use */
+	/* kept here: a warning may come in one call, reported at finish */
+	char warn[JMSG_LENGTH_MAX];
 };
 
 struct srcmgr {
@@ -112,7 +122,7 @@ on_message(j_common_ptr cinfo, int level)
 		if (msg[0] >= 'A' && msg[0] <= 'Z' && msg[1] >= 'a' &&
 		    msg[1] <= 'z')
 			msg[0] += 'a' - 'A';
-		snprintf(e->errbuf, e->errlen, "%s", msg);
+		snprintf(e->warn, sizeof(e->warn), "%s", msg);
 		e->warned = 1;
 	}
 }
@@ -252,59 +262,160 @@ read_icc(j_decompress_ptr cinfo, struct cf_img_meta *meta)
 	meta->icc_len = len;
 }
 
-static int
-jpeg_load(FILE *f, const unsigned char *magic, size_t nmagic,
-    const struct cf_load_opts *o, struct cf_tensor *img, char *errbuf,
-    size_t errlen)
-{
+/*
+ * A row reader's state.  libjpeg keeps pointers to the error, source and
+ * progress managers between calls, so all of it lives on the heap.
+ */
+struct jrd {
 	struct jpeg_decompress_struct cinfo;
 	struct jpeg_progress_mgr progress;
 	struct errmgr e;
-	struct srcmgr *volatile src = NULL;
-	JSAMPLE *volatile row = NULL;
-	volatile int created = 0;
-	uint8_t *dst;
-	size_t nc, inc, w, h, x, y, k, plane, rowbytes;
-	int cmyk, inverted, err;
+	struct srcmgr src;
+	int created;		/* cinfo needs jpeg_destroy_decompress */
+	int cmyk, inverted;	/* 4 components in, RGB out */
+	JSAMPLE *cmykbuf;	/* ROWS_MAX CMYK rows before conversion */
+	unsigned char magic[16];	/* img.c's bytes outlive its call */
+};
 
-	memset(&cinfo, 0, sizeof(cinfo));
-	cinfo.err = jpeg_std_error(&e.pub);
-	e.pub.error_exit = on_error;
-	e.pub.emit_message = on_message;
-	e.errbuf = errbuf;
-	e.errlen = errlen;
-	e.err = 0;
-	e.lenient = o->lenient;
-	e.warned = 0;
-	e.max_scans = o->max_scans;
-	e.max_memory = 0;
-	if (setjmp(e.jb)) {
-		err = e.err ? e.err : CF_EFORMAT;
-		goto out;
-	}
-	jpeg_create_decompress(&cinfo);
-	created = 1;
-	progress.progress_monitor = on_progress;
-	cinfo.progress = &progress;
-	/*
-	 * Bound libjpeg's own memory: a progressive image keeps every
-	 * coefficient (2 bytes per sample, up to 4 components), plus room
-	 * for tables and buffers.  Over it, libjpeg fails instead of
-	 * allocating.
-	 */
-	if (o->max_pixels && o->max_pixels < (uint64_t)LONG_MAX / 16)
-		e.max_memory = (long)(o->max_pixels * 8 + (64L << 20));
-	cinfo.mem->max_memory_to_use = e.max_memory;
+static void
+jpeg_close_reader(struct cf_img_reader *r)
+{
+	struct jrd *j = r->priv;
 
-	if (!(src = malloc(sizeof(*src)))) {
-		snprintf(errbuf, errlen, "out of memory");
-		err = CF_ENOMEM;
-		goto out;
+	if (!j)
+		return;
+	if (j->created)
+		jpeg_destroy_decompress(&j->cinfo);
+	free(j->cmykbuf);
+	free(j);
+	r->priv = NULL;
+}
+
+/* Point the error manager at this call's message buffer. */
+static void
+set_errbuf(struct errmgr *e, char *errbuf, size_t errlen)
+{
+	e->errbuf = errbuf;
+	e->errlen = errlen;
+	e->err = 0;
+}
+
+/* The loop of jpeg_rows, apart so that setjmp clobbers none of it. */
+static int
+read_rows(struct cf_img_reader *r, uint8_t *out, size_t n, char *errbuf,
+    size_t errlen)
+{
+	struct jrd *j = r->priv;
+	JSAMPROW ptr[ROWS_MAX];
+	size_t rowbytes = r->w * r->c, m, i, x, k, got;
+	const JSAMPLE *cp;
+
+	while (n > 0) {
+		m = n < ROWS_MAX ? n : ROWS_MAX;
+		/* Gray and RGB come out as we give them: no copy. */
+		for (i = 0; i < m; i++)
+			ptr[i] = j->cmyk ? j->cmykbuf + i * r->w * 4 :
+			    out + i * rowbytes;
+		got = jpeg_read_scanlines(&j->cinfo, ptr, (JDIMENSION)m);
+		if (got == 0) {
+			snprintf(errbuf, errlen, "truncated JPEG data");
+			return CF_EFORMAT;
+		}
+		for (i = 0; j->cmyk && i < got; i++) {
+			cp = ptr[i];
+			for (x = 0; x < r->w; x++, cp += 4)
+				for (k = 0; k < 3; k++)
+					out[i * rowbytes + 3 * x + k] =
+					    cmyk_to_rgb(cp[k], cp[3],
+					    j->inverted);
+		}
+		out += got * rowbytes;
+		n -= got;
 	}
+	return 0;
+}
+
+static int
+jpeg_rows(struct cf_img_reader *r, void *buf, size_t n, char *errbuf,
+    size_t errlen)
+{
+	struct jrd *j = r->priv;
+
+	if (n > j->cinfo.output_height - j->cinfo.output_scanline) {
+		snprintf(errbuf, errlen, "read past the last row");
+		return CF_EINVAL;
+	}
+	set_errbuf(&j->e, errbuf, errlen);
+	if (setjmp(j->e.jb))
+		return j->e.err ? j->e.err : CF_EFORMAT;
+	return read_rows(r, buf, n, errbuf, errlen);
+}
+
+/* Reads up to EOI, so a file cut after the last scanline fails. */
+static int
+jpeg_finish(struct cf_img_reader *r, char *errbuf, size_t errlen)
+{
+	struct jrd *j = r->priv;
+
+	set_errbuf(&j->e, errbuf, errlen);
+	if (setjmp(j->e.jb))
+		return j->e.err ? j->e.err : CF_EFORMAT;
+	jpeg_finish_decompress(&j->cinfo);
+	if (j->e.warned)
+		snprintf(errbuf, errlen, "%s", j->e.warn);
+	return 0;
+}
+
+/* The EXIF orientation (APP1) and the ICC profile (APP2) into o->meta. */
+static void
+read_meta(j_decompress_ptr cinfo, const struct cf_load_opts *o)
+{
+	jpeg_saved_marker_ptr m;
+
+	if (!o->meta)
+		return;
+	for (m = cinfo->marker_list; m; m = m->next)
+		if (m->marker == JPEG_APP0 + 1 && (o->meta->orientation =
+		    cf_img_exif_orientation(m->data, m->data_length)))
+			break;
+	if (o->want_icc)
+		read_icc(cinfo, o->meta);
+}
+
+/* Output colour space for the stored one; CMYK and YCCK become RGB. */
+static void
+set_out_space(struct jrd *j)
+{
+	switch (j->cinfo.jpeg_color_space) {
+	case JCS_GRAYSCALE:
+		j->cinfo.out_color_space = JCS_GRAYSCALE;
+		break;
+	case JCS_CMYK:
+	case JCS_YCCK:
+		/* libjpeg turns YCCK into CMYK; we turn CMYK into RGB. */
+		j->cinfo.out_color_space = JCS_CMYK;
+		j->cmyk = 1;
+		j->inverted = j->cinfo.saw_Adobe_marker;
+		break;
+	default:
+		j->cinfo.out_color_space = JCS_RGB;
+		break;
+	}
+}
+
+static void
+init_src(struct jrd *j, FILE *f, const unsigned char *magic, size_t nmagic,
+    int lenient)
+{
+	struct srcmgr *src = &j->src;
+
+	if (nmagic > sizeof(j->magic))
+		nmagic = sizeof(j->magic);
+	memcpy(j->magic, magic, nmagic);
 	src->f = f;
-	src->magic = magic;
+	src->magic = j->magic;
 	src->nmagic = nmagic;
-	src->lenient = o->lenient;
+	src->lenient = lenient;
 	src->pub.init_source = src_init;
 	src->pub.fill_input_buffer = src_fill;
 	src->pub.skip_input_data = src_skip;
@@ -312,95 +423,85 @@ jpeg_load(FILE *f, const unsigned char *magic, size_t nmagic,
 	src->pub.term_source = src_term;
 	src->pub.bytes_in_buffer = 0;
 	src->pub.next_input_byte = NULL;
-	cinfo.src = &src->pub;
+	j->cinfo.src = &src->pub;
+}
+
+static int
+jpeg_open_reader(FILE *f, const unsigned char *magic, size_t nmagic,
+    const struct cf_load_opts *o, struct cf_img_reader *r, char *errbuf,
+    size_t errlen)
+{
+	struct jrd *j;
+	size_t inc, bytes;
+	int err;
+
+	if (!(j = calloc(1, sizeof(*j)))) {
+		snprintf(errbuf, errlen, "out of memory");
+		return CF_ENOMEM;
+	}
+	r->priv = j;
+	r->close = jpeg_close_reader;
+	j->cinfo.err = jpeg_std_error(&j->e.pub);
+	j->e.pub.error_exit = on_error;
+	j->e.pub.emit_message = on_message;
+	set_errbuf(&j->e, errbuf, errlen);
+	j->e.lenient = o->lenient;
+	j->e.max_scans = o->max_scans;
+	if (setjmp(j->e.jb)) {
+		err = j->e.err ? j->e.err : CF_EFORMAT;
+		goto fail;
+	}
+	jpeg_create_decompress(&j->cinfo);
+	j->created = 1;
+	j->progress.progress_monitor = on_progress;
+	j->cinfo.progress = &j->progress;
+	/*
+	 * Bound libjpeg's own memory: a progressive image keeps every
+	 * coefficient (2 bytes per sample, up to 4 components), plus room
+	 * for tables and buffers.  Over it, libjpeg fails instead of
+	 * allocating.
+	 */
+	if (o->max_pixels && o->max_pixels < (uint64_t)LONG_MAX / 16)
+		j->e.max_memory = (long)(o->max_pixels * 8 + (64L << 20));
+	j->cinfo.mem->max_memory_to_use = j->e.max_memory;
+	init_src(j, f, magic, nmagic, o->lenient);
 
 	/* EXIF (APP1) for the orientation; ICC (APP2) only when wanted */
-	jpeg_save_markers(&cinfo, JPEG_APP0 + 1, 0xffff);
+	jpeg_save_markers(&j->cinfo, JPEG_APP0 + 1, 0xffff);
 	if (o->want_icc)
-		jpeg_save_markers(&cinfo, JPEG_APP0 + 2, 0xffff);
-	jpeg_read_header(&cinfo, TRUE);
-	if ((err = cf_img_check_size(cinfo.image_width, cinfo.image_height, o,
-	    errbuf, errlen)))
-		goto out;
-	if (o->meta) {
-		jpeg_saved_marker_ptr m;
-
-		for (m = cinfo.marker_list; m; m = m->next)
-			if (m->marker == JPEG_APP0 + 1 && (o->meta->orientation =
-			    cf_img_exif_orientation(m->data,
-			    m->data_length)))
-				break;
-		if (o->want_icc)
-			read_icc(&cinfo, o->meta);
-	}
-	cmyk = inverted = 0;
-	switch (cinfo.jpeg_color_space) {
-	case JCS_GRAYSCALE:
-		cinfo.out_color_space = JCS_GRAYSCALE;
-		break;
-	case JCS_CMYK:
-	case JCS_YCCK:
-		/* libjpeg turns YCCK into CMYK; we turn CMYK into RGB. */
-		cinfo.out_color_space = JCS_CMYK;
-		cmyk = 1;
-		inverted = cinfo.saw_Adobe_marker;
-		break;
-	default:
-		cinfo.out_color_space = JCS_RGB;
-		break;
-	}
-	jpeg_start_decompress(&cinfo);
-	inc = (size_t)cinfo.output_components;
-	nc = cmyk ? 3 : inc;
-	w = cinfo.output_width;
-	h = cinfo.output_height;
-	if (inc != (cmyk ? 4u : cinfo.out_color_space == JCS_RGB ? 3u : 1u)) {
+		jpeg_save_markers(&j->cinfo, JPEG_APP0 + 2, 0xffff);
+	jpeg_read_header(&j->cinfo, TRUE);
+	if ((err = cf_img_check_size(j->cinfo.image_width,
+	    j->cinfo.image_height, o, errbuf, errlen)))
+		goto fail;
+	read_meta(&j->cinfo, o);
+	set_out_space(j);
+	/* A progressive image is read whole here (--max-scans). */
+	jpeg_start_decompress(&j->cinfo);
+	inc = (size_t)j->cinfo.output_components;
+	if (inc != (j->cmyk ? 4u :
+	    j->cinfo.out_color_space == JCS_RGB ? 3u : 1u)) {
 		snprintf(errbuf, errlen, "unexpected JPEG output with %zu "
 		    "components", inc);
 		err = CF_EFORMAT;
-		goto out;
+		goto fail;
 	}
-	if (cf_size_mul(w, inc, &rowbytes) || !(row = malloc(rowbytes))) {
+	r->c = j->cmyk ? 3 : inc;
+	r->h = j->cinfo.output_height;
+	r->w = j->cinfo.output_width;
+	r->depth16 = 0;
+	if (j->cmyk && (cf_size_mul(r->w, 4 * ROWS_MAX, &bytes) ||
+	    !(j->cmykbuf = malloc(bytes)))) {
 		snprintf(errbuf, errlen, "out of memory");
 		err = CF_ENOMEM;
-		goto out;
+		goto fail;
 	}
-	if ((err = cf_tensor_init(img, CF_U8, 3, (size_t[]){ nc, h, w }))) {
-		snprintf(errbuf, errlen, "%s", cf_strerror(err));
-		goto out;
-	}
-	plane = w * h;
-	for (y = 0; y < h; y++) {
-		JSAMPROW rp = row;
-
-		if (jpeg_read_scanlines(&cinfo, &rp, 1) != 1) {
-			snprintf(errbuf, errlen, "truncated JPEG data");
-			err = CF_EFORMAT;
-			goto out;
-		}
-		dst = (uint8_t *)img->data + y * w;
-		for (x = 0; x < w; x++) {
-			if (cmyk) {
-				for (k = 0; k < 3; k++)
-					dst[k * plane + x] = cmyk_to_rgb(
-					    row[4 * x + k], row[4 * x + 3],
-					    inverted);
-			} else {
-				for (k = 0; k < nc; k++)
-					dst[k * plane + x] = row[x * nc + k];
-			}
-		}
-	}
-	/* Reads up to EOI, so a file cut after the last scanline fails. */
-	jpeg_finish_decompress(&cinfo);
-	err = 0;
-out:
-	if (created)
-		jpeg_destroy_decompress(&cinfo);
-	free(row);
-	free(src);
-	if (err)
-		cf_tensor_release(img);
+	r->rows = jpeg_rows;
+	r->finish = jpeg_finish;
+	return 0;
+fail:
+	jpeg_close_reader(r);
+	r->close = NULL;
 	return err;
 }
 
@@ -436,88 +537,139 @@ dst_term(j_compress_ptr cinfo)
 		fail_errno((j_common_ptr)cinfo, "write");
 }
 
-static int
-jpeg_save(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
-    const struct cf_save_opts *o, char *errbuf, size_t errlen)
-{
+/* A row writer's state, on the heap for the same reason as struct jrd. */
+struct jwr {
 	struct jpeg_compress_struct cinfo;
 	struct errmgr e;
-	struct dstmgr *volatile dst = NULL;
-	JSAMPLE *volatile row = NULL;
-	volatile int created = 0;
-	const uint8_t *src = img->data;
-	size_t nc = img->shape[0], h = img->shape[1], w = img->shape[2];
-	size_t x, y, k;
+	struct dstmgr dst;
+	int created;		/* cinfo needs jpeg_destroy_compress */
+};
+
+static void
+jpeg_close_writer(struct cf_img_writer *wr)
+{
+	struct jwr *j = wr->priv;
+
+	if (!j)
+		return;
+	if (j->created)
+		jpeg_destroy_compress(&j->cinfo);
+	free(j);
+	wr->priv = NULL;
+}
+
+/* The loop of jpeg_write_rows, apart so that setjmp clobbers none of it. */
+static int
+write_rows(struct cf_img_writer *wr, JSAMPLE *in, size_t n, char *errbuf,
+    size_t errlen)
+{
+	struct jwr *j = wr->priv;
+	JSAMPROW ptr[ROWS_MAX];
+	size_t rowbytes = wr->w * wr->c, m, i, done;
+
+	while (n > 0) {
+		m = n < ROWS_MAX ? n : ROWS_MAX;
+		for (i = 0; i < m; i++)
+			ptr[i] = in + i * rowbytes;
+		done = jpeg_write_scanlines(&j->cinfo, ptr, (JDIMENSION)m);
+		if (done == 0) {
+			snprintf(errbuf, errlen, "JPEG encoder took no rows");
+			return CF_EINVAL;
+		}
+		in += done * rowbytes;
+		n -= done;
+	}
+	return 0;
+}
+
+static int
+jpeg_write_rows(struct cf_img_writer *wr, const void *buf, size_t n,
+    char *errbuf, size_t errlen)
+{
+	struct jwr *j = wr->priv;
+
+	set_errbuf(&j->e, errbuf, errlen);
+	if (setjmp(j->e.jb))
+		return j->e.err ? j->e.err : CF_EFORMAT;
+	/* libjpeg reads the rows without writing them: the cast is safe */
+	return write_rows(wr, (JSAMPLE *)(uintptr_t)buf, n, errbuf, errlen);
+}
+
+/* Writes EOI; dst_term flushes f and reports a write error. */
+static int
+jpeg_write_finish(struct cf_img_writer *wr, char *errbuf, size_t errlen)
+{
+	struct jwr *j = wr->priv;
+
+	set_errbuf(&j->e, errbuf, errlen);
+	if (setjmp(j->e.jb))
+		return j->e.err ? j->e.err : CF_EFORMAT;
+	jpeg_finish_compress(&j->cinfo);
+	return 0;
+}
+
+static int
+jpeg_open_writer(FILE *f, enum cf_format fmt, const struct cf_save_opts *o,
+    struct cf_img_writer *wr, char *errbuf, size_t errlen)
+{
+	struct jwr *j;
 	int err;
 
 	(void)fmt;
-	if (nc != 1 && nc != 3) {
+	if (wr->c != 1 && wr->c != 3) {
 		snprintf(errbuf, errlen, "JPEG cannot store %zu channels "
-		    "(only gray or RGB)", nc);
+		    "(only gray or RGB)", wr->c);
 		return CF_ESHAPE;
 	}
-	if (w > JPEG_MAX_DIMENSION || h > JPEG_MAX_DIMENSION) {
+	if (wr->w > JPEG_MAX_DIMENSION || wr->h > JPEG_MAX_DIMENSION) {
 		snprintf(errbuf, errlen, "image is %zux%zu, over JPEG's "
-		    "%ld-pixel side limit", w, h, (long)JPEG_MAX_DIMENSION);
+		    "%ld-pixel side limit", wr->w, wr->h,
+		    (long)JPEG_MAX_DIMENSION);
 		return CF_EOVERFLOW;
 	}
-	memset(&cinfo, 0, sizeof(cinfo));
-	cinfo.err = jpeg_std_error(&e.pub);
-	e.pub.error_exit = on_error;
-	e.pub.emit_message = on_message;
-	e.errbuf = errbuf;
-	e.errlen = errlen;
-	e.err = 0;
-	e.lenient = e.warned = 0;
-	e.max_scans = 0;
-	e.max_memory = 0;
-	if (setjmp(e.jb)) {
-		err = e.err ? e.err : CF_EFORMAT;
-		goto out;
-	}
-	jpeg_create_compress(&cinfo);
-	created = 1;
-	if (!(dst = malloc(sizeof(*dst))) || !(row = malloc(w * nc))) {
+	if (!(j = calloc(1, sizeof(*j)))) {
 		snprintf(errbuf, errlen, "out of memory");
-		err = CF_ENOMEM;
-		goto out;
+		return CF_ENOMEM;
 	}
-	dst->f = f;
-	dst->pub.init_destination = dst_init;
-	dst->pub.empty_output_buffer = dst_empty;
-	dst->pub.term_destination = dst_term;
-	cinfo.dest = &dst->pub;
+	wr->priv = j;
+	wr->close = jpeg_close_writer;
+	j->cinfo.err = jpeg_std_error(&j->e.pub);
+	j->e.pub.error_exit = on_error;
+	j->e.pub.emit_message = on_message;
+	set_errbuf(&j->e, errbuf, errlen);
+	if (setjmp(j->e.jb)) {
+		err = j->e.err ? j->e.err : CF_EFORMAT;
+		jpeg_close_writer(wr);
+		wr->close = NULL;
+		return err;
+	}
+	jpeg_create_compress(&j->cinfo);
+	j->created = 1;
+	j->dst.f = f;
+	j->dst.pub.init_destination = dst_init;
+	j->dst.pub.empty_output_buffer = dst_empty;
+	j->dst.pub.term_destination = dst_term;
+	j->cinfo.dest = &j->dst.pub;
 
-	cinfo.image_width = (JDIMENSION)w;
-	cinfo.image_height = (JDIMENSION)h;
-	cinfo.input_components = (int)nc;
-	cinfo.in_color_space = nc == 1 ? JCS_GRAYSCALE : JCS_RGB;
-	jpeg_set_defaults(&cinfo);
-	jpeg_set_quality(&cinfo, o->quality, TRUE);
-	cinfo.optimize_coding = TRUE;
-	jpeg_start_compress(&cinfo, TRUE);
+	j->cinfo.image_width = (JDIMENSION)wr->w;
+	j->cinfo.image_height = (JDIMENSION)wr->h;
+	j->cinfo.input_components = (int)wr->c;
+	j->cinfo.in_color_space = wr->c == 1 ? JCS_GRAYSCALE : JCS_RGB;
+	jpeg_set_defaults(&j->cinfo);
+	jpeg_set_quality(&j->cinfo, o->quality, TRUE);
+	/* libjpeg's standard tables by default: one pass, rows streamed */
+	j->cinfo.optimize_coding = o->jpeg_optimize ? TRUE : FALSE;
+	jpeg_start_compress(&j->cinfo, TRUE);
 	/* 255 APP2 markers of 65519 bytes at most: larger is dropped */
 	if (o->meta && o->meta->icc && o->meta->icc_len &&
 	    o->meta->icc_len <= 255UL * 65519)
-		jpeg_write_icc_profile(&cinfo, o->meta->icc,
+		jpeg_write_icc_profile(&j->cinfo, o->meta->icc,
 		    (unsigned int)o->meta->icc_len);
-	for (y = 0; y < h; y++) {
-		JSAMPROW rp = row;
-
-		for (x = 0; x < w; x++)
-			for (k = 0; k < nc; k++)
-				row[x * nc + k] = src[k * img->stride[0] +
-				    y * img->stride[1] + x * img->stride[2]];
-		jpeg_write_scanlines(&cinfo, &rp, 1);
-	}
-	jpeg_finish_compress(&cinfo);
-	err = 0;
-out:
-	if (created)
-		jpeg_destroy_compress(&cinfo);
-	free(row);
-	free(dst);
-	return err;
+	wr->rows = jpeg_write_rows;
+	wr->finish = jpeg_write_finish;
+	return 0;
 }
 
-const struct cf_img_codec cf_codec_jpeg = { "jpeg", jpeg_load, jpeg_save, NULL, NULL };
+const struct cf_img_codec cf_codec_jpeg = {
+	"jpeg", NULL, NULL, jpeg_open_reader, jpeg_open_writer
+};
