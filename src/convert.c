@@ -73,6 +73,33 @@ stretch(double v, double lo, double range, double max)
 	return (v - lo) * max / range;
 }
 
+/*
+ * v rounded half away from zero, -1 when that is below 0 and max + 1 when
+ * above max; NaN is 0.  round() without the libm call: in range,
+ * v - trunc(v) is exact; the rounded value is below 0 iff v <= -0.5 and
+ * above max iff v >= max + 0.5.
+ */
+static long
+round_clip(double v, double max)
+{
+	long r;
+
+	if (isnan(v))
+		return 0;
+	if (v <= -0.5)
+		return -1;
+	if (v >= max + 0.5)
+		return (long)max + 1;
+	r = (long)v;
+	return r + (v - (double)r >= 0.5);
+}
+
+long
+cf_convert_pixel(float f, const struct cf_convert_opts *o, double max)
+{
+	return round_clip(cf_convert_value(f, o), max);
+}
+
 /* The conversion to integer samples 0..max of dtype (CF_U8 or CF_U16). */
 static int
 to_int(const struct cf_tensor *x, const struct cf_convert_opts *o,
@@ -83,6 +110,7 @@ to_int(const struct cf_tensor *x, const struct cf_convert_opts *o,
 	uint16_t *yd16;
 	size_t c, i, plane;
 	double v, lo = 0, range;
+	long r;
 	int err;
 
 	memset(y, 0, sizeof(*y));
@@ -103,31 +131,20 @@ to_int(const struct cf_tensor *x, const struct cf_convert_opts *o,
 		EACH_SAMPLE(x, c, o, i, v, {
 			if (o->normalize)
 				v = stretch(v, lo, range, max);
-			if (isnan(v))
-				v = 0;
-			/*
-			 * round() without the libm call: in range, v - trunc(v)
-			 * is exact, so this is round half away from zero; the
-			 * rounded value is below 0 iff v <= -0.5 and above max
-			 * iff v >= max + 0.5.
-			 */
-			if (v <= -0.5) {
+			r = round_clip(v, max);
+			if (r < 0) {
 				if (stats && stats->channels)
 					stats->low[c]++;
-				v = 0;
-			} else if (v >= max + 0.5) {
+				r = 0;
+			} else if (r > (long)max) {
 				if (stats && stats->channels)
 					stats->high[c]++;
-				v = max;
-			} else {
-				long r = (long)v;
-
-				v = (double)(r + (v - (double)r >= 0.5));
+				r = (long)max;
 			}
 			if (dtype == CF_U16)
-				yd16[c * plane + i] = (uint16_t)v;
+				yd16[c * plane + i] = (uint16_t)r;
 			else
-				yd[c * plane + i] = (uint8_t)v;
+				yd[c * plane + i] = (uint8_t)r;
 		});
 	}
 	return 0;

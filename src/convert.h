@@ -59,6 +59,14 @@ int cf_convert_to_u16(const struct cf_tensor *x,
  */
 int cf_convert_float(struct cf_tensor *x, const struct cf_convert_opts *o);
 
+/*
+ * One sample as cf_convert_to_u8 (max 255) or _u16 (65535) converts it
+ * without normalisation, in the same arithmetic (this file is compiled
+ * without contracting multiply-adds): 0..max, or -1 / max + 1 for a value
+ * clipped low / high.
+ */
+long cf_convert_pixel(float f, const struct cf_convert_opts *o, double max);
+
 /* The conversion of one value without normalisation, written once. */
 static inline double
 cf_convert_value(double v, const struct cf_convert_opts *o)

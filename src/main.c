@@ -24,6 +24,7 @@
 #include "info.h"
 #include "library.h"
 #include "npy.h"
+#include "stream.h"
 #include "util.h"
 
 #ifndef CF_VERSION
@@ -56,6 +57,7 @@ struct options {
 	int progress;			/* --progress */
 	int quiet;			/* --quiet */
 	int strip;			/* --strip: no metadata carried */
+	int no_stream;			/* --no-stream: whole images */
 	struct cf_img_meta *meta;	/* per image (run_one); NULL: --strip */
 };
 
@@ -70,6 +72,7 @@ enum {
 	OPT_FROM_LIST0,
 	OPT_GROUPS,
 	OPT_INFO,
+	OPT_JPEG_OPTIMIZE,
 	OPT_JSON,
 	OPT_LENIENT,
 	OPT_LINEAR,
@@ -79,6 +82,7 @@ enum {
 	OPT_MAX_SIDE,
 	OPT_NO_AUTO_ORIENT,
 	OPT_NORMALIZE,
+	OPT_NO_STREAM,
 	OPT_NPY_DTYPE,
 	OPT_OUTPUT_PADDING,
 	OPT_PAD_MODE,
@@ -110,6 +114,7 @@ static const struct option long_opts[] = {
 	{ "info", no_argument, NULL, OPT_INFO },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "jobs", required_argument, NULL, 'j' },
+	{ "jpeg-optimize", no_argument, NULL, OPT_JPEG_OPTIMIZE },
 	{ "kernel", required_argument, NULL, 'k' },
 	{ "lenient", no_argument, NULL, OPT_LENIENT },
 	{ "linear", no_argument, NULL, OPT_LINEAR },
@@ -119,6 +124,7 @@ static const struct option long_opts[] = {
 	{ "max-side", required_argument, NULL, OPT_MAX_SIDE },
 	{ "no-auto-orient", no_argument, NULL, OPT_NO_AUTO_ORIENT },
 	{ "normalize", no_argument, NULL, OPT_NORMALIZE },
+	{ "no-stream", no_argument, NULL, OPT_NO_STREAM },
 	{ "npy-dtype", required_argument, NULL, OPT_NPY_DTYPE },
 	{ "output-dir", required_argument, NULL, 'o' },
 	{ "output-padding", required_argument, NULL, OPT_OUTPUT_PADDING },
@@ -147,10 +153,10 @@ usage(FILE *f)
 "usage: convfilter [-hVv] [-j jobs] [-k spec]... [-d dilation]\n"
 "                  [-f format] [-p padding] [-q quality] [-s stride] [--abs]\n"
 "                  [--alpha mode] [--bias value] [--bias-file file]\n"
-"                  [--depth bits] [--flip] [--groups g] [--lenient]\n"
-"                  [--linear] [--max-pixels n] [--max-scans n] "
-    "[--max-side n]\n"
-"                  [--no-auto-orient] [--normalize] [--npy-dtype type]\n"
+"                  [--depth bits] [--flip] [--groups g] [--jpeg-optimize]\n"
+"                  [--lenient] [--linear] [--max-pixels n] [--max-scans n]\n"
+"                  [--max-side n] [--no-auto-orient] [--no-stream]\n"
+"                  [--normalize] [--npy-dtype type]\n"
 "                  [--output-padding p] [--pad-mode mode] [--png-level level]\n"
 "                  [--scale factor] [--strip] [--transpose] input output\n"
 "       convfilter [options] [--from-list file] [--from-list0 file]\n"
@@ -202,6 +208,8 @@ help(void)
 "      --output-padding P|PYxPX  extra output rows/columns with --transpose\n"
 "  -j, --jobs N           threads (default: the number of online CPUs); the\n"
 "                         output is the same for every N\n"
+"      --no-stream        hold whole images in memory even for one stage\n"
+"                         (the same output; for cross-checks)\n"
 "\n"
 "Alpha and colour (images, not .npy input):\n"
 "      --alpha MODE       premultiply (colour weighted by alpha: no dark\n"
@@ -225,6 +233,8 @@ help(void)
 "  -f, --format FMT       png, jpeg, pnm, pam or npy (default: from OUTPUT's\n"
 "                         extension; png for '-')\n"
 "  -q, --quality N        JPEG quality 1..100 (default 90)\n"
+"      --jpeg-optimize    JPEG Huffman tables optimised for the image:\n"
+"                         smaller files, slower, whole image in memory\n"
 "      --no-auto-orient   keep a JPEG as stored, ignoring its EXIF\n"
 "                         orientation (default: turned upright)\n"
 "      --strip            write no metadata (default: the input's ICC\n"
@@ -441,6 +451,12 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_NORMALIZE:
 			o->convert.normalize = 1;
 			break;
+		case OPT_NO_STREAM:
+			o->no_stream = 1;
+			break;
+		case OPT_JPEG_OPTIMIZE:
+			o->save.jpeg_optimize = 1;
+			break;
 		case OPT_NPY_DTYPE:
 			if (!strcmp(optarg, "uint8"))
 				o->npy_u8 = 1;
@@ -594,14 +610,13 @@ print_kernels(const struct cf_stage *stages, size_t n)
 }
 
 /* Load o->input into img; 0, or EXIT_INPUT after one error line. */
+/* Open o->input: 0, or EXIT_INPUT after one error line. */
 static int
-load(const struct options *o, struct cf_tensor *img)
+open_input(const struct options *o, FILE **fp)
 {
 	const char *name = o->input;
-	char err[512];
 	struct stat st;
 	FILE *f = stdin;
-	int rc;
 
 	if (strcmp(name, "-") && !(f = fopen(name, "rb"))) {
 		error("'%s': %s", name, strerror(errno));
@@ -613,17 +628,15 @@ load(const struct options *o, struct cf_tensor *img)
 			fclose(f);
 		return EXIT_INPUT;
 	}
-	rc = o->meta ? cf_img_load_meta(f, &o->load, img, o->meta, err,
-	    sizeof(err)) : cf_img_load(f, &o->load, img, err, sizeof(err));
+	*fp = f;
+	return 0;
+}
+
+static void
+close_input(FILE *f)
+{
 	if (f != stdin)
 		fclose(f);
-	if (rc) {
-		error("'%s': %s", name, err);
-		return EXIT_INPUT;
-	}
-	if (err[0])
-		warn("'%s': %s (--lenient)", name, err);
-	return 0;
 }
 
 /*
@@ -831,25 +844,30 @@ read_file_mask(void)
 	umask(file_mask);
 }
 
+/* Writes the output to f: 0, or an exit status after one error line. */
+typedef int (*emit_fn)(FILE *f, void *ctx);
+
 /*
- * Write img to o->output.  A regular file is written to a temporary file
- * beside it and renamed into place only on success, so a failure never
- * leaves a partial file nor destroys an existing one.  Everything else
- * (stdout, pipes, devices) is written directly.  0, or EXIT_OUTPUT after
- * one error line.
+ * Write o->output with emit.  A regular file is written to a temporary
+ * file beside it and renamed into place only on success, so a failure
+ * never leaves a partial file nor destroys an existing one.  Everything
+ * else (stdout, pipes, devices) is written directly -- or, when late
+ * (the input is still being read while writing), through memory, so that
+ * nothing is written if the input fails.  0, or the exit status of emit
+ * or EXIT_OUTPUT, after one error line.
  */
 static int
-save(const struct options *o, enum cf_format fmt, const struct cf_tensor *img)
+save_with(const struct options *o, emit_fn emit, void *ctx, int late)
 {
 	const char *name = o->output;
-	char *tmp, *dircopy;
+	char *tmp, *dircopy, *buf = NULL;
 	struct stat st;
-	FILE *f;
-	int fd;
+	size_t len = 0;
+	FILE *f, *mf;
+	int fd, rc;
 
-	if (!strcmp(name, "-"))
-		return save_stream(stdout, name, fmt, img, o) ? EXIT_OUTPUT : 0;
-	if (stat(name, &st) == 0 && !S_ISREG(st.st_mode)) {
+	f = !strcmp(name, "-") ? stdout : NULL;
+	if (!f && stat(name, &st) == 0 && !S_ISREG(st.st_mode)) {
 		if (S_ISDIR(st.st_mode)) {
 			error("'%s': is a directory", name);
 			return EXIT_OUTPUT;
@@ -858,9 +876,29 @@ save(const struct options *o, enum cf_format fmt, const struct cf_tensor *img)
 			error("'%s': %s", name, strerror(errno));
 			return EXIT_OUTPUT;
 		}
-		if (save_stream(f, name, fmt, img, o) | fclose(f))
-			return EXIT_OUTPUT;
-		return 0;
+	}
+	if (f) {
+		if (!late || !(mf = open_memstream(&buf, &len))) {
+			rc = emit(f, ctx);
+		} else {
+			rc = emit(mf, ctx);
+			if (fclose(mf) && !rc) {
+				error("'%s': out of memory", name);
+				rc = EXIT_OUTPUT;
+			}
+			if (!rc && (fwrite(buf, 1, len, f) != len ||
+			    fflush(f))) {
+				error("'%s': write error: %s", name,
+				    strerror(errno));
+				rc = EXIT_OUTPUT;
+			}
+		}
+		free(buf);
+		if (f != stdout && fclose(f) && !rc) {
+			error("'%s': write error: %s", name, strerror(errno));
+			rc = EXIT_OUTPUT;
+		}
+		return rc;
 	}
 
 	dircopy = xmalloc(strlen(name) + 1);
@@ -874,6 +912,7 @@ save(const struct options *o, enum cf_format fmt, const struct cf_tensor *img)
 		free(tmp);
 		return EXIT_OUTPUT;
 	}
+	rc = EXIT_OUTPUT;
 	/* mkstemp makes 0600; give the file the mode a plain open would */
 	pthread_once(&file_mask_once, read_file_mask);
 	if (fchmod(fd, 0666 & ~file_mask) || !(f = fdopen(fd, "wb"))) {
@@ -881,10 +920,11 @@ save(const struct options *o, enum cf_format fmt, const struct cf_tensor *img)
 		close(fd);
 		goto fail;
 	}
-	if (save_stream(f, name, fmt, img, o)) {
+	if ((rc = emit(f, ctx))) {
 		fclose(f);
 		goto fail;
 	}
+	rc = EXIT_OUTPUT;
 	if (fclose(f)) {
 		error("'%s': write error: %s", name, strerror(errno));
 		goto fail;
@@ -898,7 +938,161 @@ save(const struct options *o, enum cf_format fmt, const struct cf_tensor *img)
 fail:
 	unlink(tmp);
 	free(tmp);
-	return EXIT_OUTPUT;
+	return rc;
+}
+
+struct image_out {
+	const struct options *o;
+	enum cf_format fmt;
+	const struct cf_tensor *img;
+};
+
+static int
+emit_image(FILE *f, void *ctx)
+{
+	struct image_out *io = ctx;
+
+	return save_stream(f, io->o->output, io->fmt, io->img, io->o) ?
+	    EXIT_OUTPUT : 0;
+}
+
+/* Write img to o->output (save_with). */
+static int
+save(const struct options *o, enum cf_format fmt, const struct cf_tensor *img)
+{
+	struct image_out io = { o, fmt, img };
+
+	return save_with(o, emit_image, &io, 0);
+}
+
+/* One stage streamed from the input's rows to the output's (stream.h). */
+struct stream_io {
+	const struct options *o;
+	struct cf_img_reader *r;
+	struct cf_img_writer wr;
+	struct cf_stream_job job;
+	enum cf_format fmt;
+	size_t oshape[3];
+	char rerr[512], werr[512];
+};
+
+static int
+stream_read(void *ctx, void *rows, size_t n)
+{
+	struct stream_io *io = ctx;
+
+	return cf_img_reader_rows(io->r, rows, n, io->rerr,
+	    sizeof(io->rerr));
+}
+
+static int
+stream_write(void *ctx, const void *rows, size_t n)
+{
+	struct stream_io *io = ctx;
+
+	return cf_img_writer_rows(&io->wr, rows, n, io->werr,
+	    sizeof(io->werr));
+}
+
+static int
+emit_stream(FILE *f, void *ctx)
+{
+	struct stream_io *io = ctx;
+	const struct options *o = io->o;
+	struct cf_clip_stats clip;
+	char err[512];
+	int rc;
+
+	if (cf_img_writer_open(f, io->fmt, io->job.out_c, io->oshape[1],
+	    io->oshape[2], io->job.out16, &o->save, o->meta, &io->wr, err,
+	    sizeof(err))) {
+		error("'%s': %s", o->output, err);
+		return EXIT_OUTPUT;
+	}
+	rc = cf_stream_run(&io->job, stream_read, io, stream_write, io,
+	    &clip, err, sizeof(err));
+	if (!rc && cf_img_reader_finish(io->r, io->rerr, sizeof(io->rerr)))
+		rc = CF_STREAM_EREAD;
+	if (rc) {
+		cf_img_writer_close(&io->wr);
+		if (rc == CF_STREAM_EREAD)
+			error("'%s': %s", o->input, io->rerr);
+		else if (rc == CF_STREAM_EWRITE)
+			error("'%s': %s", o->output, io->werr);
+		else
+			chain_error(o, io->job.st->name, err);
+		return rc == CF_STREAM_EWRITE ? EXIT_OUTPUT : EXIT_INPUT;
+	}
+	if (io->rerr[0])
+		warn("'%s': %s (--lenient)", o->input, io->rerr);
+	if (cf_img_writer_finish(&io->wr, err, sizeof(err))) {
+		error("'%s': %s", o->output, err);
+		return EXIT_OUTPUT;
+	}
+	if (fflush(f) || ferror(f)) {
+		error("'%s': write error: %s", o->output, strerror(errno));
+		return EXIT_OUTPUT;
+	}
+	if (o->verbose && clip.channels)
+		report_clipping(&clip);
+	return 0;
+}
+
+/*
+ * Whether image r can stream through the one stage to fmt, filling io's
+ * job and output shape: a single convolution stage, output that has a
+ * row writer, no --linear, alpha separate or kept.  Everything else, and
+ * every error, goes the whole-image way.
+ */
+static int
+streamable(const struct options *o, const struct cf_stage *stages,
+    const struct cf_img_reader *r, enum cf_format fmt,
+    struct stream_io *io)
+{
+	struct cf_stream_job *j = &io->job;
+	enum cf_alpha_mode mode;
+	size_t shape[3] = { r->c, r->h, r->w }, total;
+	char err[512];
+	int wide;
+
+	if (o->no_stream || o->nkernels != 1 || r->img.data || o->linear ||
+	    !cf_img_format_streams(fmt) ||
+	    !cf_stream_supported(&stages[0], &o->conv, &o->convert) ||
+	    cf_alpha_resolve(o->alpha, stages, 1, &o->conv, shape, &mode,
+	    err, sizeof(err)) || mode == CF_ALPHA_PREMULTIPLY)
+		return 0;
+	memset(j, 0, sizeof(*j));
+	j->keep_alpha = mode == CF_ALPHA_KEEP && cf_alpha_has(r->c);
+	shape[0] -= (size_t)j->keep_alpha;
+	if (cf_conv_stage_shape(shape, &stages[0], &o->conv, io->oshape, err,
+	    sizeof(err)) ||
+	    io->oshape[1] * io->oshape[2] > o->load.max_pixels)
+		return 0;
+	total = io->oshape[0] + (size_t)j->keep_alpha;
+	if (total > 4 && fmt != CF_FMT_PAM && fmt != CF_FMT_PNM)
+		return 0;
+	wide = r->depth16 || o->depth == 16;
+	j->st = stages;
+	j->p = &o->conv;
+	j->cv = &o->convert;
+	j->c = r->c;
+	j->h = r->h;
+	j->w = r->w;
+	j->in16 = r->depth16;
+	j->in_scale = wide && !r->depth16 ? 257.0f : 1.0f;
+	j->out16 = wide;
+	j->out_c = total;
+	j->threads = o->conv.threads;
+	if (!cf_img_format_has_alpha(fmt) && (total == 2 || total == 4))
+		j->out_c--;
+	if (o->verbose)
+		fprintf(stderr, "convfilter: '%s': %zux%zux%zu -> "
+		    "%zux%zux%zu\n", stages[0].name, shape[0], shape[1],
+		    shape[2], io->oshape[0], io->oshape[1], io->oshape[2]);
+	if (j->out_c < total)
+		warn("'%s': this format cannot store alpha; alpha dropped",
+		    o->output);
+	return 1;
 }
 
 /*
@@ -1100,7 +1294,11 @@ run_image(const struct options *opts, const struct cf_stage *stages)
 	struct options o = *opts;
 	struct cf_tensor img, x, out;
 	struct cf_clip_stats clip;
+	struct cf_img_reader r;
+	struct stream_io io;
 	enum cf_format fmt;
+	char err[512];
+	FILE *in;
 	double max;
 	int image, rc;
 
@@ -1108,9 +1306,32 @@ run_image(const struct options *opts, const struct cf_stage *stages)
 	fmt = output_format(&o);
 	o.load.keep16 = keep16(&o, fmt);
 
-	/* load */
-	if ((rc = load(&o, &img)))
+	/* load: the header, then one stage streamed or the whole image */
+	if ((rc = open_input(&o, &in)))
 		return rc;
+	if (cf_img_reader_open(in, &o.load, o.meta, &r, err, sizeof(err))) {
+		error("'%s': %s", o.input, err);
+		close_input(in);
+		return EXIT_INPUT;
+	}
+	o.save.threads = o.conv.threads;
+	io.o = &o;
+	io.r = &r;
+	io.fmt = fmt;
+	if (streamable(&o, stages, &r, fmt, &io)) {
+		rc = save_with(&o, emit_stream, &io, 1);
+		cf_img_reader_close(&r);
+		close_input(in);
+		return rc;
+	}
+	rc = cf_img_reader_read_all(&r, &img, err, sizeof(err));
+	close_input(in);
+	if (rc) {
+		error("'%s': %s", o.input, err);
+		return EXIT_INPUT;
+	}
+	if (err[0])
+		warn("'%s': %s (--lenient)", o.input, err);
 	if (!(max = to_float(&o, &img, &x, &image)))
 		return EXIT_INPUT;
 

@@ -1,0 +1,34 @@
+/*
+ * conv_rows.h - float multiply-add loops over rows, for stream.c.  Results
+ * are approximate (float sums in any order); stream.c bounds the error.
+ */
+#ifndef CF_CONV_ROWS_H
+#define CF_CONV_ROWS_H
+
+#include <stddef.h>
+
+/* Hot loops: O3 and an AVX2+FMA clone picked at run time. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+    defined(__linux__)
+#define CF_HOT __attribute__((optimize("O3", "fp-contract=fast"), \
+	target_clones("arch=x86-64-v3", "default")))
+#elif defined(__GNUC__) && !defined(__clang__)
+#define CF_HOT __attribute__((optimize("O3", "fp-contract=fast")))
+#else
+#define CF_HOT
+#endif
+
+/* acc[j] += sum over m < kh, t < kw of w[m*kw + t] * rows[m][j*sw + t*dw],
+ * for j < n. */
+void cf_rows_conv(float *acc, size_t n, const float *const *rows,
+    const float *w, size_t kh, size_t kw, size_t sw, size_t dw);
+
+/* out[j] = sum over t < k of taps[t] * src[j*sw + t*dw], for j < n. */
+void cf_rows_h(float *out, size_t n, const float *src, const float *taps,
+    size_t k, size_t sw, size_t dw);
+
+/* acc[j] = bias + sum over m < k of taps[m] * rows[m][j], for j < n. */
+void cf_rows_v(float *acc, size_t n, const float *const *rows,
+    const float *taps, size_t k, float bias);
+
+#endif

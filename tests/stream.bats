@@ -1,0 +1,124 @@
+#!/usr/bin/env bats
+# stream.bats - one stage is streamed through a ring of rows (stream.c);
+# its output must be the whole-image pipeline's (--no-stream) byte for
+# byte, for every kind of stage, option and format.  (tests/rows.bats
+# checks the codecs' row paths; tests/unit/test_stream.c the engine over
+# a grid of shapes and parameters.)
+
+load test_helper
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+}
+
+# same ARGS... : convfilter ARGS in.png s.EXT and with --no-stream
+# w.EXT give the same status, stderr and bytes; EXT from $EXT (ppm).
+same() {
+	local e=${EXT:-ppm} rs rw
+	rm -f "s.$e" "w.$e"
+	"$CONVFILTER" "$@" "${IN:-$TOP/samples/photo.png}" "s.$e" 2> s.err &&
+	    rs=0 || rs=$?
+	"$CONVFILTER" --no-stream "$@" "${IN:-$TOP/samples/photo.png}" \
+	    "w.$e" 2> w.err && rw=0 || rw=$?
+	assert_eq "$rs $(sed "s/s\.$e/OUT/" s.err)" \
+	    "$rw $(sed "s/w\.$e/OUT/" w.err)"
+	[ "$rs" != 0 ] || cmp "s.$e" "w.$e"
+}
+
+@test "every preset streams to the whole-image result" {
+	local k
+	for k in identity box:5 gaussian:2 gaussian:sigma=0.7 sobel sobel:x \
+	    prewitt scharr laplacian sharpen emboss unsharp binomial3 \
+	    relief motion-blur 'gaussian:sigma=3,size=5'; do
+		same -k "$k"
+	done
+}
+
+@test "strides, paddings, dilations, pad modes and flip stream alike" {
+	local m
+	for m in zero constant=37.5 replicate reflect symmetric circular; do
+		same -k sharpen --pad-mode "$m"
+		same -k box:4 -s 2 -p 3 -d 2 --pad-mode "$m"
+		same -k emboss -s 3x2 -p valid --flip --pad-mode "$m"
+	done
+}
+
+@test "conversions, clipping counts and filter banks stream alike" {
+	same -v -k sobel:x --abs --scale 0.37 --bias 3.1
+	same -v -k laplacian --bias 128
+	same -k rgb-to-gray
+	same -k sepia
+	same -k rgb-fringe -f pam
+}
+
+@test "alpha kept or separate streams alike; premultiplied is not streamed" {
+	local a k
+	for k in sobel sharpen gaussian:2; do
+		for a in keep separate premultiply; do
+			IN=$TOP/samples/chart.png EXT=png same -k "$k" --alpha "$a"
+			IN=$TOP/samples/chart.png EXT=pam same -k "$k" --alpha "$a"
+		done
+	done
+	# JPEG drops alpha with the same warning
+	IN=$TOP/samples/chart.png EXT=jpg same -k sobel
+	grep -q "alpha dropped" s.err
+}
+
+@test "16-bit input and --depth stream alike" {
+	perl -e 'print "P6\n70 45\n65535\n",
+	    pack("n*", map { $_ * 37 % 65536 } 0 .. 70 * 45 * 3 - 1)' > in16.ppm
+	IN=in16.ppm same -k gaussian:2
+	IN=in16.ppm same -k sobel --scale 0.5
+	IN=in16.ppm same --depth 8 -k sharpen
+	same --depth 16 -k box:3
+	# the 16-bit output holds more than 256 levels
+	run -0 cf -k gaussian:2 in16.ppm out.ppm
+	[ "$(head -c 20 out.ppm | sed -n 3p)" = 65535 ]
+}
+
+@test "a tall image streams through many strips and batches, any -j" {
+	# 1 x 3000 and 3000 x 7: strips, ring wrap and column blocks
+	perl -e 'print "P5\n1 3000\n255\n", pack("C*", map { $_ * 7 % 256 }
+	    0 .. 2999)' > tall.pgm
+	perl -e 'print "P5\n3000 7\n255\n", pack("C*", map { $_ * 13 % 256 }
+	    0 .. 20999)' > wide.pgm
+	local f j
+	for f in tall.pgm wide.pgm; do
+		for j in 1 2 3 8; do
+			IN=$f EXT=pgm same -j "$j" -k gaussian:3
+			IN=$f EXT=pgm same -j "$j" -k sharpen -s 2 \
+			    --pad-mode reflect
+		done
+	done
+}
+
+@test "to stdout: streamed output appears only when the input is whole" {
+	cf -k sobel -f pnm "$TOP/samples/photo.png" - > s.ppm
+	cf --no-stream -k sobel -f pnm "$TOP/samples/photo.png" - > w.ppm
+	cmp s.ppm w.ppm
+	# a PNG cut in its image data: no byte on stdout, one error line
+	head -c 20000 "$TOP/samples/photo.png" > cut.png
+	cf -k sobel -f pnm cut.png - > out.ppm 2> err || rc=$?
+	[ "$rc" = 1 ]
+	[ ! -s out.ppm ]
+	[ "$(wc -l < err)" = 1 ]
+	# and to a file: none made
+	run -1 cf -k sobel cut.png out.png
+	no_file out.png
+}
+
+@test "--no-stream is in the help and the man page" {
+	run -0 cf --help
+	[[ "$output" == *"--no-stream"* ]]
+	grep -q 'no-stream' "$TOP/man/convfilter.1"
+}
+
+@test "--jpeg-optimize: smaller JPEG, the same pixels" {
+	run -0 cf -k gaussian:2 "$TOP/samples/photo.png" std.jpg
+	run -0 cf --jpeg-optimize -k gaussian:2 "$TOP/samples/photo.png" opt.jpg
+	[ "$(wc -c < opt.jpg)" -lt "$(wc -c < std.jpg)" ]
+	run -0 cf -k identity std.jpg std.ppm
+	run -0 cf -k identity opt.jpg opt.ppm
+	cmp std.ppm opt.ppm
+	grep -q 'jpeg-optimize' "$TOP/man/convfilter.1"
+}
