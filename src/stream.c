@@ -1,12 +1,13 @@
 /*
  * stream.c - one convolution stage from decoded rows to encoded rows.
  *
- * Input rows go into a ring of padded float rows (C planes each, the
- * left and right padding already applied), as few as the kernel's window
+ * Decoded rows go into a ring holding as few rows as the kernel's window
  * and the work in flight need.  The output is computed in strips of
- * STRIP_ROWS rows, a batch of one strip per worker thread at a time,
- * while this thread writes the previous batch and reads the next one's
- * rows: decoding, filtering and encoding overlap.
+ * STRIP_ROWS rows, a batch of one strip per worker thread at a time; a
+ * worker turns its strip's input rows into padded float planes, then
+ * works in blocks of COLS columns so that its rows stay in cache.  This
+ * thread decodes the next batch's rows meanwhile, and a writer thread
+ * encodes finished batches: decoding, filtering and encoding overlap.
  *
  * Exactness.  conv_rows.c sums in float; for each output channel a bound
  * E on |its float - the reference's float| is derived below from the
@@ -14,11 +15,14 @@
  * recursive summation, gamma(n) = n u / (1 - n u) times the sum of the
  * magnitudes, counting a rounding per multiply and per add; plus the
  * error of a separable factorisation, plus the reference's own rounding
- * of a double to float).  The converted value v (abs, scale, bias) then
- * lies within M = 2 |scale| E of the reference's; when [v - M, v + M]
- * holds no rounding boundary the rounded pixel is the reference's, else
- * (a fraction of a percent of samples) it is recomputed in double in the
- * reference's order and converted as convert.c does.
+ * of a double to float).  For non-negative weights and samples the bound
+ * is relative to the result instead; where every float sum is exact
+ * (integer weights on 8-bit data) it is 0.  The converted value v (abs,
+ * scale, bias) then lies within M = 2 |scale| E of the reference's; when
+ * [v - M, v + M] holds no rounding boundary the rounded pixel is the
+ * reference's, else (a fraction of a percent of samples) it is
+ * recomputed in double in the reference's order and converted by
+ * convert.c itself.
  */
 #include <limits.h>
 #include <math.h>
@@ -96,7 +100,8 @@ struct eng {
 	long *slo, *shi, *lo;
 	int *haspad;
 	size_t obytes;		/* bytes per output row */
-	size_t nt;		/* strips per batch = worker threads */
+	size_t nt;		/* worker threads */
+	size_t sb;		/* strips per batch: a few per worker */
 	struct scratch *scr;
 	/* the workers */
 	pthread_mutex_t mu;
@@ -133,24 +138,27 @@ xrow(const struct eng *e, const struct scratch *s, long r, size_t c)
 /*
  * The sum of x[t * dw] * w[t] for t < n in double, in any order: only for
  * plans whose double sums are exact (dexact), where the order cannot
- * change the result.
+ * change the result.  Four lanes of doubles at a time.
  */
+typedef double v4d __attribute__((vector_size(4 * sizeof(double))));
+typedef float v4f __attribute__((vector_size(4 * sizeof(float)),
+    aligned(sizeof(float)), may_alias));
+
 static inline double
 dot(const float *restrict x, const float *restrict w, size_t n, size_t dw)
 {
-	double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+	v4d a = { 0, 0, 0, 0 };
+	double r = 0;
 	size_t t = 0;
 
 	if (dw == 1)
-		for (; t + 4 <= n; t += 4) {
-			a0 += (double)x[t] * w[t];
-			a1 += (double)x[t + 1] * w[t + 1];
-			a2 += (double)x[t + 2] * w[t + 2];
-			a3 += (double)x[t + 3] * w[t + 3];
-		}
+		for (; t + 4 <= n; t += 4)
+			a += __builtin_convertvector(*(const v4f *)(const void *)
+			    (x + t), v4d) * __builtin_convertvector(
+			    *(const v4f *)(const void *)(w + t), v4d);
 	for (; t < n; t++)
-		a0 += (double)x[t * dw] * w[t];
-	return (a0 + a1) + (a2 + a3);
+		r += (double)x[t * dw] * w[t];
+	return r + (a[0] + a[1]) + (a[2] + a[3]);
 }
 
 /*
@@ -264,18 +272,19 @@ certify(const float *restrict a, size_t n, double m0, double m1, double top,
 
 /*
  * certify() in float for 8-bit pixels without --scale or --bias, 8 at a
- * time: v = a[j] is exact; clamped to [-2, 258] (which keeps the
- * decision) each float step below rounds by at most 2^-16, so a margin
- * widened by 2^-14 covers them.  Sums never overflow (plan_init), so
- * a[j] is never NaN.
+ * time.  v = a[j] is exact, clamped to [-2, 258] (which keeps the
+ * decision); r = rint(v) and v - r are exact, and v is farther than m
+ * from every n + 0.5 iff |v - r| < 0.5 - m; then r is the reference's
+ * rounding, clipped when outside 0..255.  m is widened by 2^-14 for the
+ * float rounding of m itself and of 0.5 - m.  Sums never overflow
+ * (plan_init), so a[j] is never NaN.
  */
 static CF_HOT size_t
 certify8(const float *restrict a, size_t n, double m0, double m1,
     int *restrict px)
 {
-	float mf = (float)(m0 + 0x1p-14 + 0x1p-20), v, lo, hi, m;
+	float mf = (float)(m0 + 0x1p-14 + 0x1p-20), v, r, m;
 	float mr = (float)(m1 * (1 + 0x1p-20));
-	int fl, fh;
 	size_t j;
 	unsigned special = 0;
 
@@ -283,15 +292,8 @@ certify8(const float *restrict a, size_t n, double m0, double m1,
 		v = a[j] <= 258.0f ? a[j] : 258.0f;
 		v = v >= -2.0f ? v : -2.0f;
 		m = mf + mr * fabsf(v);
-		lo = v - m;
-		hi = v + m;
-		lo = lo >= -1.0f ? lo : -1.0f;
-		lo = lo <= 256.0f ? lo : 256.0f;
-		hi = hi <= 256.0f ? hi : 256.0f;
-		hi = hi >= -1.0f ? hi : -1.0f;
-		fl = (int)(lo + 1.5f);
-		fh = (int)(hi + 1.5f);
-		px[j] = fl == fh ? fl - 1 : INT_MIN;
+		r = rintf(v);
+		px[j] = fabsf(v - r) < 0.5f - m ? (int)r : INT_MIN;
 		special += (unsigned)px[j] > 255u;
 	}
 	return special;
@@ -322,7 +324,8 @@ static CF_HOT void
 round_block(const struct eng *e, struct scratch *s, float *a,
     const float *b, size_t o, size_t i, size_t j0, size_t n, int *px)
 {
-	size_t j;
+	size_t j, k, end;
+	unsigned any, maxu = (unsigned)e->maxv;
 
 	prepare(a, b, n, e->j->cv->abs);
 	if (!e->j->out16 && e->j->cv->scale == 1 && e->j->cv->bias == 0 ?
@@ -330,10 +333,21 @@ round_block(const struct eng *e, struct scratch *s, float *a,
 	    !certify(a, n, e->margin[o], e->mrel[o], e->maxv + 1,
 	    e->j->cv->scale, e->j->cv->bias, px))
 		return;
-	for (j = 0; j < n; j++)
-		if (px[j] < 0 || px[j] > (int)e->maxv)
-			px[j] = clip(e, s, o, px[j] != INT_MIN ? px[j] :
-			    round_ref(e, ref_value(e, s, o, i, j0 + j)));
+	/* eight at a time, a branch per eight: specials are rare */
+	for (j = 0; j < n; j += 8) {
+		end = j + 8 < n ? j + 8 : n;
+		for (any = 0, k = j; k < end; k++)
+			any |= (unsigned)px[k] > maxu;
+		for (k = j; any && k < end; k++) {
+			if ((unsigned)px[k] <= maxu)
+				continue;
+			/* unsure: the reference's sum */
+			if (px[k] == INT_MIN)
+				px[k] = (int)round_ref(e, ref_value(e, s, o, i,
+				    j0 + k));
+			px[k] = clip(e, s, o, px[k]);
+		}
+	}
 }
 
 /* The kept alpha of output row i, columns j0..: the input's, exactly. */
@@ -936,12 +950,12 @@ plan_strips(struct eng *e, char *errbuf, size_t errlen)
 		e->lo[si] = si + 1 < e->ns && e->lo[si + 1] < e->slo[si] ?
 		    e->lo[si + 1] : e->slo[si];
 	/* cap: the rows read by the end of batch b+1's reads, from b's low */
-	nb = (e->ns + e->nt - 1) / e->nt;
+	nb = (e->ns + e->sb - 1) / e->sb;
 	e->cap = 1;
 	for (b = 0; b <= nb; b++) {
 		if (b < nb) {
-			last = (b + 1) * e->nt < e->ns ? (b + 1) * e->nt : e->ns;
-			for (need = -1, si = b * e->nt; si < last; si++)
+			last = (b + 1) * e->sb < e->ns ? (b + 1) * e->sb : e->ns;
+			for (need = -1, si = b * e->sb; si < last; si++)
 				if (e->shi[si] > need)
 					need = e->shi[si];
 			if (need > pneed)
@@ -949,7 +963,7 @@ plan_strips(struct eng *e, char *errbuf, size_t errlen)
 		}
 		/* batch b - 1 is computed while b's rows are read */
 		if (b >= 1) {
-			low = e->lo[(b - 1) * e->nt];
+			low = e->lo[(b - 1) * e->sb];
 			if (low != LONG_MAX && pneed - low + 1 > (long)e->cap)
 				e->cap = (size_t)(pneed - low + 1);
 		}
@@ -989,10 +1003,10 @@ read_upto(struct eng *e, long last, size_t *next, cf_stream_read_fn rd,
 static long
 batch_need(const struct eng *e, size_t b)
 {
-	size_t si, last = (b + 1) * e->nt < e->ns ? (b + 1) * e->nt : e->ns;
+	size_t si, last = (b + 1) * e->sb < e->ns ? (b + 1) * e->sb : e->ns;
 	long need = -1;
 
-	for (si = b * e->nt; si < last; si++)
+	for (si = b * e->sb; si < last; si++)
 		if (e->shi[si] > need)
 			need = e->shi[si];
 	return need;
@@ -1046,16 +1060,16 @@ scratch_release(struct scratch *s)
 static void
 batch_start(struct eng *e, size_t b, unsigned char *out, size_t nworkers)
 {
-	size_t si, end = (b + 1) * e->nt < e->ns ? (b + 1) * e->nt : e->ns;
+	size_t si, end = (b + 1) * e->sb < e->ns ? (b + 1) * e->sb : e->ns;
 
 	if (!nworkers) {
-		for (si = b * e->nt; si < end; si++)
-			run_strip(e, &e->scr[0], si, out + (si - b * e->nt) *
+		for (si = b * e->sb; si < end; si++)
+			run_strip(e, &e->scr[0], si, out + (si - b * e->sb) *
 			    STRIP_ROWS * e->obytes);
 		return;
 	}
 	pthread_mutex_lock(&e->mu);
-	e->first = e->next = b * e->nt;
+	e->first = e->next = b * e->sb;
 	e->end = end;
 	e->out = out;
 	e->busy = nworkers;
@@ -1079,7 +1093,7 @@ batch_wait(struct eng *e, size_t nworkers)
 static size_t
 batch_rows(const struct eng *e, size_t b)
 {
-	size_t i0 = b * e->nt * STRIP_ROWS, i1 = i0 + e->nt * STRIP_ROWS;
+	size_t i0 = b * e->sb * STRIP_ROWS, i1 = i0 + e->sb * STRIP_ROWS;
 
 	return (i1 < e->ho ? i1 : e->ho) - i0;
 }
@@ -1173,7 +1187,7 @@ batch_room(struct eng *e, size_t b)
 static int
 pipeline(struct eng *e, size_t nw, cf_stream_read_fn rd, void *rctx)
 {
-	size_t b, nb = (e->ns + e->nt - 1) / e->nt, next = 0;
+	size_t b, nb = (e->ns + e->sb - 1) / e->sb, next = 0;
 	pthread_t wt;
 	int err, threaded;
 
@@ -1225,12 +1239,13 @@ cf_stream_run(const struct cf_stream_job *j, cf_stream_read_fn rd,
 	e.nt = j->threads > 1 ? (size_t)j->threads : 1;
 	if (e.nt > MAX_THREADS)
 		e.nt = MAX_THREADS;
+	e.sb = e.nt;
 	if ((err = setup(&e, j, errbuf, errlen)) ||
 	    (err = plan_strips(&e, errbuf, errlen)))
 		goto out;
 	/* one worker per strip of a batch; none when there is one */
 	nw = e.nt > 1 ? e.nt : 0;
-	ob = e.nt * STRIP_ROWS * e.obytes;
+	ob = e.sb * STRIP_ROWS * e.obytes;
 	if (!(e.scr = calloc(e.nt, sizeof(*e.scr))))
 		goto nomem;
 	for (t = 0; t < NOBUF; t++)
