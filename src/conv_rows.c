@@ -108,16 +108,14 @@ rows_v4(float *restrict acc, size_t n, const float *const *rows,
 	return nb * WB * VL;
 }
 
+/* A load and a test of what libgcc found at start-up: no state here,
+ * so any thread may ask. */
 static int
 have_v4(void)
 {
-	static int have = -1;
-
-	if (have < 0)
-		have = __builtin_cpu_supports("avx512f") &&
-		    __builtin_cpu_supports("avx512vl") &&
-		    __builtin_cpu_supports("fma");
-	return have;
+	return __builtin_cpu_supports("avx512f") &&
+	    __builtin_cpu_supports("avx512vl") &&
+	    __builtin_cpu_supports("fma");
 }
 #endif
 

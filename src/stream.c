@@ -38,7 +38,7 @@
 #define STRIP_ROWS 32		/* output rows per strip */
 #define READ_ROWS 16		/* input rows per read call */
 #define COLS 256		/* output columns per block */
-#define NOBUF 3			/* batches of output in flight */
+#define AHEAD 2			/* strips in flight per worker */
 #define MAX_THREADS 64
 #define U24 (1.0 / 16777216.0)		/* float's unit roundoff */
 #define U53 (1.0 / 9007199254740992.0)	/* double's */
@@ -100,22 +100,24 @@ struct eng {
 	long *slo, *shi, *lo;
 	int *haspad;
 	size_t obytes;		/* bytes per output row */
+	long *need;		/* rows read before strip s: max of shi[..s] */
 	size_t nt;		/* worker threads */
-	size_t sb;		/* strips per batch: a few per worker */
 	struct scratch *scr;
-	/* the workers */
+	/*
+	 * The pipeline, under mu: input rows [0, nread) are read; a worker
+	 * takes strip next once its rows are read and its output slot (one
+	 * of nos) is written out; strips [0, cdone) are computed, [0, wdone)
+	 * written.  Row r may be read over row r - cap once no strip from
+	 * cdone on reads it.  Any error sets stop.
+	 */
 	pthread_mutex_t mu;
-	pthread_cond_t go, done;
-	size_t gen, next, end, first, busy;
-	int quit;
-	unsigned char *out;	/* the batch's output rows */
-	/* the writer thread: batches [wdone, wready) wait to be written */
-	unsigned char *obuf[NOBUF];
+	pthread_cond_t cv;	/* broadcast on every change */
+	size_t nread, next, cdone, wdone, nos;
+	unsigned char *computed;	/* per strip */
+	unsigned char *obuf;	/* nos slots of STRIP_ROWS output rows */
+	int stop;
 	cf_stream_write_fn wr;
 	void *wctx;
-	pthread_cond_t wcv;
-	size_t wready, wdone;
-	int werr, wquit;
 };
 
 /* The input row read by output row i at kernel row m, or -1 (padding). */
@@ -558,29 +560,41 @@ run_strip(const struct eng *e, struct scratch *s, size_t si,
 	}
 }
 
+/* The output slot of strip si. */
+static unsigned char *
+slot(const struct eng *e, size_t si)
+{
+	return e->obuf + si % e->nos * STRIP_ROWS * e->obytes;
+}
+
+/* Whether strip si can start: its rows read, its output slot free. */
+static int
+strip_ready(const struct eng *e, size_t si)
+{
+	return (long)e->nread > e->need[si] && si < e->wdone + e->nos;
+}
+
 static void *
 worker(void *arg)
 {
 	struct scratch *s = arg;
 	struct eng *e = s->e;
-	size_t seen = 0, si;
+	size_t si;
 
 	pthread_mutex_lock(&e->mu);
 	for (;;) {
-		while (e->gen == seen && !e->quit)
-			pthread_cond_wait(&e->go, &e->mu);
-		if (e->quit)
+		while (!e->stop && e->next < e->ns && !strip_ready(e, e->next))
+			pthread_cond_wait(&e->cv, &e->mu);
+		if (e->stop || e->next >= e->ns)
 			break;
-		seen = e->gen;
-		while (e->next < e->end) {
-			si = e->next++;
-			pthread_mutex_unlock(&e->mu);
-			run_strip(e, s, si, e->out + (si - e->first) *
-			    STRIP_ROWS * e->obytes);
-			pthread_mutex_lock(&e->mu);
-		}
-		if (--e->busy == 0)
-			pthread_cond_signal(&e->done);
+		si = e->next++;
+		pthread_mutex_unlock(&e->mu);
+		run_strip(e, s, si, slot(e, si));
+		pthread_mutex_lock(&e->mu);
+		e->computed[si] = 1;
+		while (e->cdone < e->ns && e->computed[e->cdone])
+			e->cdone++;
+		pthread_cond_broadcast(&e->cv);
 	}
 	pthread_mutex_unlock(&e->mu);
 	return NULL;
@@ -914,13 +928,15 @@ nomem:
 static int
 plan_strips(struct eng *e, char *errbuf, size_t errlen)
 {
-	size_t si, i, m, i1, b, nb, last, bytes;
-	long r, need, pneed = -1, low;
+	size_t si, i, m, i1, last, ahead, bytes;
+	long r;
 
 	e->ns = (e->ho + STRIP_ROWS - 1) / STRIP_ROWS;
 	if (!(e->slo = malloc(e->ns * sizeof(*e->slo))) ||
 	    !(e->shi = malloc(e->ns * sizeof(*e->shi))) ||
 	    !(e->lo = malloc(e->ns * sizeof(*e->lo))) ||
+	    !(e->need = malloc(e->ns * sizeof(*e->need))) ||
+	    !(e->computed = calloc(e->ns, sizeof(*e->computed))) ||
 	    !(e->haspad = calloc(e->ns, sizeof(*e->haspad)))) {
 		snprintf(errbuf, errlen, "out of memory");
 		return CF_ENOMEM;
@@ -949,24 +965,19 @@ plan_strips(struct eng *e, char *errbuf, size_t errlen)
 	for (si = e->ns; si-- > 0;)
 		e->lo[si] = si + 1 < e->ns && e->lo[si + 1] < e->slo[si] ?
 		    e->lo[si + 1] : e->slo[si];
-	/* cap: the rows read by the end of batch b+1's reads, from b's low */
-	nb = (e->ns + e->sb - 1) / e->sb;
+	/* need: rows read before strip s can start (a prefix maximum) */
+	for (si = 0; si < e->ns; si++)
+		e->need[si] = si && e->need[si - 1] > e->shi[si] ?
+		    e->need[si - 1] : e->shi[si];
+	/* cap: from strip s's lowest row to the rows of the strips in
+	 * flight after it */
+	ahead = e->nt > 1 ? AHEAD * e->nt : 0;
 	e->cap = 1;
-	for (b = 0; b <= nb; b++) {
-		if (b < nb) {
-			last = (b + 1) * e->sb < e->ns ? (b + 1) * e->sb : e->ns;
-			for (need = -1, si = b * e->sb; si < last; si++)
-				if (e->shi[si] > need)
-					need = e->shi[si];
-			if (need > pneed)
-				pneed = need;
-		}
-		/* batch b - 1 is computed while b's rows are read */
-		if (b >= 1) {
-			low = e->lo[(b - 1) * e->sb];
-			if (low != LONG_MAX && pneed - low + 1 > (long)e->cap)
-				e->cap = (size_t)(pneed - low + 1);
-		}
+	for (si = 0; si < e->ns; si++) {
+		last = si + ahead < e->ns ? si + ahead : e->ns - 1;
+		if (e->lo[si] != LONG_MAX &&
+		    e->need[last] - e->lo[si] + 1 > (long)e->cap)
+			e->cap = (size_t)(e->need[last] - e->lo[si] + 1);
 	}
 	e->rowbytes = e->j->w * e->j->c * (e->j->in16 ? 2 : 1);
 	if (cf_size_mul(e->cap, e->rowbytes, &bytes) ||
@@ -997,19 +1008,6 @@ read_upto(struct eng *e, long last, size_t *next, cf_stream_read_fn rd,
 		*next += n;
 	}
 	return 0;
-}
-
-/* The greatest input row batch b reads, -1 past the last batch. */
-static long
-batch_need(const struct eng *e, size_t b)
-{
-	size_t si, last = (b + 1) * e->sb < e->ns ? (b + 1) * e->sb : e->ns;
-	long need = -1;
-
-	for (si = b * e->sb; si < last; si++)
-		if (e->shi[si] > need)
-			need = e->shi[si];
-	return need;
 }
 
 static int
@@ -1056,48 +1054,6 @@ scratch_release(struct scratch *s)
 	free(s->px);
 }
 
-/* Start batch b on the workers (or run it here with none). */
-static void
-batch_start(struct eng *e, size_t b, unsigned char *out, size_t nworkers)
-{
-	size_t si, end = (b + 1) * e->sb < e->ns ? (b + 1) * e->sb : e->ns;
-
-	if (!nworkers) {
-		for (si = b * e->sb; si < end; si++)
-			run_strip(e, &e->scr[0], si, out + (si - b * e->sb) *
-			    STRIP_ROWS * e->obytes);
-		return;
-	}
-	pthread_mutex_lock(&e->mu);
-	e->first = e->next = b * e->sb;
-	e->end = end;
-	e->out = out;
-	e->busy = nworkers;
-	e->gen++;
-	pthread_cond_broadcast(&e->go);
-	pthread_mutex_unlock(&e->mu);
-}
-
-static void
-batch_wait(struct eng *e, size_t nworkers)
-{
-	if (!nworkers)
-		return;
-	pthread_mutex_lock(&e->mu);
-	while (e->busy)
-		pthread_cond_wait(&e->done, &e->mu);
-	pthread_mutex_unlock(&e->mu);
-}
-
-/* The output rows of batch b. */
-static size_t
-batch_rows(const struct eng *e, size_t b)
-{
-	size_t i0 = b * e->sb * STRIP_ROWS, i1 = i0 + e->sb * STRIP_ROWS;
-
-	return (i1 < e->ho ? i1 : e->ho) - i0;
-}
-
 static void
 eng_release(struct eng *e, size_t nscr)
 {
@@ -1116,109 +1072,137 @@ eng_release(struct eng *e, size_t nscr)
 	free(e->slo);
 	free(e->shi);
 	free(e->lo);
+	free(e->need);
+	free(e->computed);
 	free(e->haspad);
 }
 
-/* Write the computed batches in order, until told to quit. */
+/* The output rows of strip si. */
+static size_t
+strip_rows(const struct eng *e, size_t si)
+{
+	size_t i0 = si * STRIP_ROWS;
+
+	return e->ho - i0 < STRIP_ROWS ? e->ho - i0 : STRIP_ROWS;
+}
+
+/* Stop everything, after an error. */
+static void
+stop(struct eng *e)
+{
+	pthread_mutex_lock(&e->mu);
+	e->stop = 1;
+	pthread_cond_broadcast(&e->cv);
+	pthread_mutex_unlock(&e->mu);
+}
+
+/* Write the computed strips in order. */
 static void *
 writer(void *arg)
 {
 	struct eng *e = arg;
-	size_t b;
+	size_t si;
 	int err;
 
 	pthread_mutex_lock(&e->mu);
-	for (;;) {
-		while (e->wdone == e->wready && !e->wquit)
-			pthread_cond_wait(&e->wcv, &e->mu);
-		if (e->wdone == e->wready || e->werr)
+	while (e->wdone < e->ns) {
+		while (!e->stop && e->wdone >= e->cdone)
+			pthread_cond_wait(&e->cv, &e->mu);
+		if (e->stop)
 			break;
-		b = e->wdone;
+		si = e->wdone;
 		pthread_mutex_unlock(&e->mu);
-		err = e->wr(e->wctx, e->obuf[b % NOBUF], batch_rows(e, b));
+		err = e->wr(e->wctx, slot(e, si), strip_rows(e, si));
 		pthread_mutex_lock(&e->mu);
-		e->werr = err != 0;
+		if (err) {
+			e->stop = 2;	/* the writer's */
+			pthread_cond_broadcast(&e->cv);
+			break;
+		}
 		e->wdone++;
-		pthread_cond_broadcast(&e->wcv);
+		pthread_cond_broadcast(&e->cv);
 	}
-	/* after an error nothing more is written; the reader stops */
-	e->werr |= e->wdone < e->wready;
-	pthread_cond_broadcast(&e->wcv);
 	pthread_mutex_unlock(&e->mu);
 	return NULL;
 }
 
-/* Hand batch b, computed, to the writer (or write it here). */
-static int
-batch_out(struct eng *e, size_t b, int threaded)
+/*
+ * How many rows from nread the reader may read now: up to READ_ROWS,
+ * not past the ring's wrap, the image, or the rows still to be read by
+ * strips from cdone on (row r overwrites row r - cap).
+ */
+static size_t
+room(const struct eng *e)
 {
-	int err;
+	size_t n = e->j->h - e->nread, wrap = e->cap - e->nread % e->cap;
+	long lo = e->cdone < e->ns ? e->lo[e->cdone] : LONG_MAX, free_;
 
-	if (!threaded)
-		return e->wr(e->wctx, e->obuf[b % NOBUF], batch_rows(e, b)) ?
-		    CF_STREAM_EWRITE : 0;
-	pthread_mutex_lock(&e->mu);
-	e->wready = b + 1;
-	pthread_cond_broadcast(&e->wcv);
-	err = e->werr ? CF_STREAM_EWRITE : 0;
-	pthread_mutex_unlock(&e->mu);
-	return err;
-}
-
-/* Wait until batch b's output buffer is free (written). */
-static int
-batch_room(struct eng *e, size_t b)
-{
-	int err;
-
-	pthread_mutex_lock(&e->mu);
-	while (b >= e->wdone + NOBUF && !e->werr)
-		pthread_cond_wait(&e->wcv, &e->mu);
-	err = e->werr ? CF_STREAM_EWRITE : 0;
-	pthread_mutex_unlock(&e->mu);
-	return err;
+	if (lo != LONG_MAX) {
+		free_ = lo + (long)e->cap - (long)e->nread;
+		if (free_ <= 0)
+			return 0;
+		if ((size_t)free_ < n)
+			n = (size_t)free_;
+	}
+	if (n > wrap)
+		n = wrap;
+	return n < READ_ROWS ? n : READ_ROWS;
 }
 
 /*
- * The pipeline: this thread decodes (the next batch's rows while the
- * workers compute this one's), the workers compute, a writer thread
- * encodes.  With one thread, the same steps in turn.
+ * Threaded: this thread reads rows as the ring frees, workers compute
+ * strips as their rows arrive, the writer writes them in order.
  */
 static int
-pipeline(struct eng *e, size_t nw, cf_stream_read_fn rd, void *rctx)
+pipeline(struct eng *e, cf_stream_read_fn rd, void *rctx)
 {
-	size_t b, nb = (e->ns + e->sb - 1) / e->sb, next = 0;
-	pthread_t wt;
-	int err, threaded;
+	size_t n, r;
+	int err = 0;
 
-	threaded = nw > 0 && !pthread_create(&wt, NULL, writer, e);
-	err = read_upto(e, batch_need(e, 0), &next, rd, rctx);
-	for (b = 0; b < nb && !err; b++) {
-		if (threaded && (err = batch_room(e, b)))
+	pthread_mutex_lock(&e->mu);
+	while (e->nread < e->j->h && !e->stop) {
+		while (!e->stop && !(n = room(e)))
+			pthread_cond_wait(&e->cv, &e->mu);
+		if (e->stop)
 			break;
-		batch_start(e, b, e->obuf[b % NOBUF], nw);
-		if (b + 1 < nb)
-			err = read_upto(e, batch_need(e, b + 1), &next, rd,
-			    rctx);
-		batch_wait(e, nw);
-		if (!err)
-			err = batch_out(e, b, threaded);
-	}
-	if (threaded) {
-		pthread_mutex_lock(&e->mu);
-		e->wquit = 1;
-		if (err)
-			e->wready = e->wdone;	/* nothing more to write */
-		pthread_cond_broadcast(&e->wcv);
+		r = e->nread;
 		pthread_mutex_unlock(&e->mu);
-		pthread_join(wt, NULL);
-		if (!err && e->werr)
-			err = CF_STREAM_EWRITE;
+		err = rd(rctx, e->ring + r % e->cap * e->rowbytes, n);
+		pthread_mutex_lock(&e->mu);
+		if (err) {
+			if (!e->stop)
+				e->stop = 1;	/* the reader's */
+			pthread_cond_broadcast(&e->cv);
+			break;
+		}
+		e->nread += n;
+		pthread_cond_broadcast(&e->cv);
+	}
+	while (!e->stop && e->wdone < e->ns)
+		pthread_cond_wait(&e->cv, &e->mu);
+	err = e->stop == 2 ? CF_STREAM_EWRITE : e->stop ? CF_STREAM_EREAD :
+	    0;
+	pthread_mutex_unlock(&e->mu);
+	return err;
+}
+
+/* One thread: read, compute and write each strip in turn. */
+static int
+serial(struct eng *e, cf_stream_read_fn rd, void *rctx)
+{
+	size_t si, next = 0;
+	int err;
+
+	for (si = 0; si < e->ns; si++) {
+		e->cdone = si;
+		if ((err = read_upto(e, e->need[si], &next, rd, rctx)))
+			return err;
+		run_strip(e, &e->scr[0], si, slot(e, si));
+		if (e->wr(e->wctx, slot(e, si), strip_rows(e, si)))
+			return CF_STREAM_EWRITE;
 	}
 	/* the rows no output needs are still the decoder's to check */
-	if (!err)
-		err = read_upto(e, (long)e->j->h - 1, &next, rd, rctx);
-	return err;
+	return read_upto(e, (long)e->j->h - 1, &next, rd, rctx);
 }
 
 int
@@ -1227,8 +1211,8 @@ cf_stream_run(const struct cf_stream_job *j, cf_stream_read_fn rd,
     struct cf_clip_stats *clip, char *errbuf, size_t errlen)
 {
 	struct eng e;
-	pthread_t tid[MAX_THREADS];
-	size_t nw = 0, started = 0, nscr = 0, t, c, ob;
+	pthread_t tid[MAX_THREADS + 1];
+	size_t started = 0, nscr = 0, t, c;
 	int err;
 
 	memset(&e, 0, sizeof(e));
@@ -1239,46 +1223,47 @@ cf_stream_run(const struct cf_stream_job *j, cf_stream_read_fn rd,
 	e.nt = j->threads > 1 ? (size_t)j->threads : 1;
 	if (e.nt > MAX_THREADS)
 		e.nt = MAX_THREADS;
-	e.sb = e.nt;
 	if ((err = setup(&e, j, errbuf, errlen)) ||
 	    (err = plan_strips(&e, errbuf, errlen)))
 		goto out;
-	/* one worker per strip of a batch; none when there is one */
-	nw = e.nt > 1 ? e.nt : 0;
-	ob = e.sb * STRIP_ROWS * e.obytes;
-	if (!(e.scr = calloc(e.nt, sizeof(*e.scr))))
+	e.nos = e.nt > 1 ? AHEAD * e.nt + 2 : 1;
+	if (!(e.scr = calloc(e.nt, sizeof(*e.scr))) ||
+	    !(e.obuf = malloc(e.nos * STRIP_ROWS * e.obytes)))
 		goto nomem;
-	for (t = 0; t < NOBUF; t++)
-		if (!(e.obuf[t] = malloc(ob)))
-			goto nomem;
 	for (nscr = 0; nscr < e.nt; nscr++)
 		if (scratch_init(&e, &e.scr[nscr])) {
 			nscr++;
 			goto nomem;
 		}
+	if (e.nt == 1) {
+		err = serial(&e, rd, rctx);
+		goto stats;
+	}
 	pthread_mutex_init(&e.mu, NULL);
-	pthread_cond_init(&e.go, NULL);
-	pthread_cond_init(&e.done, NULL);
-	pthread_cond_init(&e.wcv, NULL);
-	for (started = 0; started < nw; started++)
-		if (pthread_create(&tid[started], NULL, worker,
-		    &e.scr[started]))
-			break;
-	/* with fewer threads, those share each batch's strips; with none
-	 * this thread runs them */
-	nw = started;
-	err = pipeline(&e, nw, rd, rctx);
-
-	pthread_mutex_lock(&e.mu);
-	e.quit = 1;
-	pthread_cond_broadcast(&e.go);
-	pthread_mutex_unlock(&e.mu);
+	pthread_cond_init(&e.cv, NULL);
+	/* the writer, then the workers (fewer if some cannot start) */
+	if (pthread_create(&tid[0], NULL, writer, &e))
+		err = CF_ENOMEM;
+	else
+		for (started = 1; started <= e.nt; started++)
+			if (pthread_create(&tid[started], NULL, worker,
+			    &e.scr[started - 1]))
+				break;
+	if (!err && started == 1) {
+		stop(&e);
+		err = CF_ENOMEM;
+	}
+	if (!err)
+		err = pipeline(&e, rd, rctx);
 	for (t = 0; t < started; t++)
 		pthread_join(tid[t], NULL);
 	pthread_mutex_destroy(&e.mu);
-	pthread_cond_destroy(&e.go);
-	pthread_cond_destroy(&e.done);
-	pthread_cond_destroy(&e.wcv);
+	pthread_cond_destroy(&e.cv);
+	if (err == CF_ENOMEM) {
+		snprintf(errbuf, errlen, "cannot start threads");
+		goto out;
+	}
+stats:
 	if (clip && !err) {
 		clip->channels = e.co + (j->keep_alpha ? 1 : 0);
 		if (clip->channels > CF_MAX_DIMS)
@@ -1294,8 +1279,7 @@ nomem:
 	snprintf(errbuf, errlen, "out of memory");
 	err = CF_ENOMEM;
 out:
-	for (t = 0; t < NOBUF; t++)
-		free(e.obuf[t]);
+	free(e.obuf);
 	eng_release(&e, nscr);
 	return err;
 }
