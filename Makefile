@@ -35,7 +35,7 @@ PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 LIBS = $(PKG_LIBS) -lm -pthread
 
 # The core: everything but the command line.
-CORE = tensor img stream conv_rows img_png img_jpeg img_pnm kernel kernel_peers presets conv conv_ref conv_fast convert img_npy pool conv_transpose img_probe info alpha
+CORE = tensor img stream stream_plan stream_strip conv_rows img_png img_jpeg img_pnm kernel kernel_peers presets conv conv_ref conv_fast convert img_npy pool conv_transpose img_probe info alpha
 # The command line.
 CLI = main util library batch
 
@@ -55,7 +55,7 @@ $(B)/%.o: src/%.c | pkgcheck $(B)
 # sqrt may vectorise in the fast engine (its arguments are never negative).
 $(B)/conv_fast.o: CF_CFLAGS += -fno-math-errno
 # and the streaming checks (no FP exceptions are ever looked at).
-$(B)/stream.o: CF_CFLAGS += -fno-math-errno -fno-trapping-math
+$(B)/stream_strip.o $(B)/stream_plan.o: CF_CFLAGS += -fno-math-errno -fno-trapping-math
 
 $(B)/test_%: tests/unit/test_%.c $(CORE_OBJS) tests/unit/tap.h
 	$(CC) $(CF_CFLAGS) -Isrc $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE_OBJS) $(LIBS)
