@@ -253,3 +253,63 @@ cf_rows_v(float *restrict acc, size_t n, const float *const *rows,
 		acc[j] = a;
 	}
 }
+
+/*
+ * Two consecutive output rows of the vertical pass (stride 1): input row
+ * r (rows[0..k]) feeds acc0 with taps[r] and acc1 with taps[r - 1], so
+ * each loaded vector serves two multiply-adds.  Each output is still its
+ * own sum from bias over its k taps in order.
+ */
+CF_HOT void
+cf_rows_v2(float *restrict acc0, float *restrict acc1, size_t n,
+    const float *const *rows, const float *restrict taps, size_t k,
+    float bias)
+{
+	size_t j = 0, m;
+	v8f a0, a1, a2, a3, b0, b1, b2, b3, x0, x1, x2, x3, w0, w1;
+	const float *s;
+	float a, b;
+
+	for (; j + BLOCK <= n; j += BLOCK) {
+		a0 = a1 = a2 = a3 = bias - (v8f){ 0 };
+		b0 = b1 = b2 = b3 = a0;
+		for (m = 0; m <= k; m++) {
+			s = rows[m] + j;
+			x0 = ld(s);
+			x1 = ld(s + VL);
+			x2 = ld(s + 2 * VL);
+			x3 = ld(s + 3 * VL);
+			if (m < k) {
+				w0 = taps[m] - (v8f){ 0 };
+				a0 += w0 * x0;
+				a1 += w0 * x1;
+				a2 += w0 * x2;
+				a3 += w0 * x3;
+			}
+			if (m > 0) {
+				w1 = taps[m - 1] - (v8f){ 0 };
+				b0 += w1 * x0;
+				b1 += w1 * x1;
+				b2 += w1 * x2;
+				b3 += w1 * x3;
+			}
+		}
+		st(acc0 + j, a0);
+		st(acc0 + j + VL, a1);
+		st(acc0 + j + 2 * VL, a2);
+		st(acc0 + j + 3 * VL, a3);
+		st(acc1 + j, b0);
+		st(acc1 + j + VL, b1);
+		st(acc1 + j + 2 * VL, b2);
+		st(acc1 + j + 3 * VL, b3);
+	}
+	for (; j < n; j++) {
+		a = b = bias;
+		for (m = 0; m < k; m++) {
+			a += taps[m] * rows[m][j];
+			b += taps[m] * rows[m + 1][j];
+		}
+		acc0[j] = a;
+		acc1[j] = b;
+	}
+}

@@ -16,6 +16,11 @@
 #define CF_HOT __attribute__((optimize("O3", "fp-contract=fast")))
 #else
 #define CF_HOT
+/* The same for two consecutive output rows: acc0 from rows[0..k),
+ * acc1 from rows[1..k]. */
+void cf_rows_v2(float *acc0, float *acc1, size_t n, const float *const *rows,
+    const float *taps, size_t k, float bias);
+
 #endif
 
 /* acc[j] += sum over m < kh, t < kw of w[m*kw + t] * rows[m][j*sw + t*dw],
@@ -29,6 +34,11 @@ void cf_rows_h(float *out, size_t n, const float *src, const float *taps,
 
 /* acc[j] = bias + sum over m < k of taps[m] * rows[m][j], for j < n. */
 void cf_rows_v(float *acc, size_t n, const float *const *rows,
+    const float *taps, size_t k, float bias);
+
+/* The same for two consecutive output rows: acc0 from rows[0..k),
+ * acc1 from rows[1..k]. */
+void cf_rows_v2(float *acc0, float *acc1, size_t n, const float *const *rows,
     const float *taps, size_t k, float bias);
 
 #endif

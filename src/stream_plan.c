@@ -282,7 +282,7 @@ stream_setup(struct eng *e, const struct cf_stream_job *j, char *errbuf,
 	cf_conv_axis_padding(j->p, 0, e->kh, &e->pt, &after);
 	cf_conv_axis_padding(j->p, 1, e->kw, &e->pleft, &after);
 	e->pw = (e->wo - 1) * e->sw + (e->kw - 1) * e->dw + 1;
-	e->pairs = 0;
+	e->pairs = e->sh == 1 && e->dh == 1;
 	e->mode = j->p->pad_mode;
 	e->padv = e->mode == CF_PAD_CONSTANT ? j->p->pad_value : 0.0f;
 	e->maxv = j->out16 ? 65535 : 255;

@@ -371,6 +371,26 @@ fill_row(const struct eng *e, struct scratch *s, long r,
 	}
 }
 
+/* The vertical passes of kernel q for output rows i and i + 1 of channel
+ * o (stride and dilation 1) into acc[q] and acc[q] + COLS. */
+static void
+run_v2(const struct eng *e, struct scratch *s, int q, size_t o, size_t si,
+    size_t i, size_t n)
+{
+	const struct plan *p = &e->pl[q];
+	const float *h = s->h[q] + o * s->span * COLS;
+	float b = p->k->bias ? p->k->bias[0] : 0.0f;
+	size_t m;
+	long r;
+
+	for (m = 0; m <= e->kh; m++) {
+		r = src_row(e, i + (m == e->kh), m - (m == e->kh));
+		s->ptr[m] = r < 0 ? s->hpad[q] + o * COLS :
+		    h + (size_t)(r - e->slo[si]) * COLS;
+	}
+	cf_rows_v2(s->acc[q], s->acc[q] + COLS, n, s->ptr, p->col, e->kh, b);
+}
+
 /* Output rows i (and i + 1 when two) of every channel, columns j0.. */
 static void
 run_rows(const struct eng *e, struct scratch *s, size_t si, size_t i,
@@ -381,6 +401,10 @@ run_rows(const struct eng *e, struct scratch *s, size_t si, size_t i,
 
 	for (o = 0; o < e->co; o++) {
 		for (q = 0; q < e->nk; q++) {
+			if (two && e->pl[q].sep) {
+				run_v2(e, s, q, o, si, i, n);
+				continue;
+			}
 			run_row(e, s, q, o, si, i, j0, n);
 			if (!two)
 				continue;
@@ -422,7 +446,7 @@ stream_run_strip(const struct eng *e, struct scratch *s, size_t si,
 				if (e->pl[q].sep)
 					run_h(e, s, q, o, si, j0, n);
 		for (i = i0; i < i1; i += two + 1) {
-			/* pairs of rows share their loads (cf_rows_conv2) */
+			/* pairs of rows share their loads (cf_rows_v2) */
 			two = e->pairs && i + 1 < i1;
 			run_rows(e, s, si, i, two, j0, n);
 			for (k = 0; k <= (size_t)two; k++) {
