@@ -37,7 +37,7 @@ LIBS = $(PKG_LIBS) -lm -pthread
 # The core: everything but the command line.
 CORE = tensor img stream stream_plan stream_strip conv_rows img_png img_jpeg img_pnm kernel kernel_peers presets conv conv_ref conv_fast convert img_npy pool conv_transpose img_probe info alpha
 # The command line.
-CLI = main util library batch
+CLI = main options help pipeline output print util library batch
 
 CORE_OBJS = $(CORE:%=$(B)/%.o)
 CLI_OBJS = $(CLI:%=$(B)/%.o)
