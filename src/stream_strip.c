@@ -26,17 +26,25 @@ typedef float v4f __attribute__((vector_size(4 * sizeof(float)),
 static inline double
 dot(const float *restrict x, const float *restrict w, size_t n, size_t dw)
 {
-	v4d a = { 0, 0, 0, 0 };
+	v4d a = { 0, 0, 0, 0 }, b = a;
 	double r = 0;
 	size_t t = 0;
 
+	/* two independent chains hide the latency of the additions */
 	if (dw == 1)
-		for (; t + 4 <= n; t += 4)
-			a += __builtin_convertvector(*(const v4f *)(const void *)
+		for (; t + 4 <= n; t += 4) {
+			v4d p = __builtin_convertvector(*(const v4f *)(const void *)
 			    (x + t), v4d) * __builtin_convertvector(
 			    *(const v4f *)(const void *)(w + t), v4d);
+
+			if (t / 4 % 2)
+				b += p;
+			else
+				a += p;
+		}
 	for (; t < n; t++)
 		r += (double)x[t * dw] * w[t];
+	a += b;
 	return r + (a[0] + a[1]) + (a[2] + a[3]);
 }
 

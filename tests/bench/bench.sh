@@ -203,15 +203,15 @@ for c in $CASES; do
 		;;
 	A)
 		# a 15x15 arbitrary kernel; engine time ~ its median minus the
-		# identity floor (both single runs here)
+		# identity floor (medians of BENCH_RUNS each)
 		awk 'BEGIN { s = 11; print "scale 1/1000"
 		    for (i = 0; i < 15; i++) { l = ""
 		      for (j = 0; j < 15; j++) { s = (s * 1103515245 + 12345) % 2147483648
 		        l = l " " (s % 21 - 6) }
 		      print l } }' > "$DATA/k15.kernel"
-		run A convfilter-15x15 1 "$CF" -k "$DATA/k15.kernel" "$I" \
+		run A convfilter-15x15 "$RUNS" "$CF" -k "$DATA/k15.kernel" "$I" \
 		    "$OUT/a15.ppm"
-		run A convfilter-identity 1 "$CF" -k identity "$I" "$OUT/id.ppm"
+		run A convfilter-identity "$RUNS" "$CF" -k identity "$I" "$OUT/id.ppm"
 		cc -O2 -pthread -o "$DATA/peak" "$TOP/tests/bench/peak.c" -lm
 		peak=$("$DATA/peak" "$(nproc)")
 		awk -F'\t' -v peak="$peak" '
