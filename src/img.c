@@ -156,7 +156,10 @@ read_rows_all(struct cf_img_reader *r, struct cf_tensor *img, char *errbuf,
 		cf_img_deinterleave_row(row, img, y);
 	}
 	free(row);
-	return cf_img_reader_finish(r, errbuf, errlen);
+	/* the trailer may still be bad (a CRC, late corrupt data) */
+	if ((err = cf_img_reader_finish(r, errbuf, errlen)))
+		cf_tensor_release(img);
+	return err;
 fail:
 	free(row);
 	cf_tensor_release(img);
@@ -286,11 +289,15 @@ int
 cf_img_reader_read_all(struct cf_img_reader *r, struct cf_tensor *img,
     char *errbuf, size_t errlen)
 {
+	int err;
+
 	if (!r->img.data)
 		return read_rows_all(r, img, errbuf, errlen);
 	*img = r->img;
 	memset(&r->img, 0, sizeof(r->img));
-	return cf_img_reader_finish(r, errbuf, errlen);
+	if ((err = cf_img_reader_finish(r, errbuf, errlen)))
+		cf_tensor_release(img);
+	return err;
 }
 
 /* Check that fmt can hold an image of c channels of that depth. */

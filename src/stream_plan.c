@@ -223,17 +223,45 @@ stream_plan_release(struct plan *q)
 	free(q->rel);
 }
 
+/*
+ * Whether every sum of kernel k stays far from float's range for any
+ * image (samples up to 65535, or the constant pad value): else the
+ * whole-image engine, in double, is the one to run it.
+ */
+static int
+small_sums(const struct cf_kernel *k, const struct cf_conv_params *p)
+{
+	const struct cf_tensor *w = &k->weight;
+	double x = 65535, s = 0;
+	size_t i, n = w->shape[0] * w->shape[1] * w->shape[2] * w->shape[3];
+
+	if (p->pad_mode == CF_PAD_CONSTANT && fabs(p->pad_value) > x)
+		x = fabs(p->pad_value);
+	if (w->dtype != CF_F32 || !w->data)
+		return 0;
+	/* contiguous weights as kernel.c builds them */
+	for (i = 0; i < n; i++)
+		s += fabs((double)((const float *)w->data)[i]);
+	for (i = 0; k->bias && i < (k->depthwise ? 1 : w->shape[0]); i++)
+		s += fabs((double)k->bias[i]) / x;
+	return s * x < 1e30;
+}
+
 int
 cf_stream_supported(const struct cf_stage *st,
     const struct cf_conv_params *p, const struct cf_convert_opts *cv)
 {
 	const size_t *a = st->k[0].weight.shape, *b = st->k[1].weight.shape;
+	int q;
 
 	if (st->kind != CF_STAGE_CONV || p->transpose || cv->normalize ||
 	    st->nkernels < 1 || st->nkernels > 2)
 		return 0;
 	if (!isfinite(cv->scale) || !isfinite(cv->bias))
 		return 0;
+	for (q = 0; q < st->nkernels; q++)
+		if (!small_sums(&st->k[q], p))
+			return 0;
 	/* the two kernels of a magnitude stage run side by side */
 	return st->nkernels == 1 ||
 	    (st->k[0].depthwise == st->k[1].depthwise &&

@@ -122,3 +122,11 @@ same() {
 	cmp std.ppm opt.ppm
 	grep -q 'jpeg-optimize' "$TOP/man/convfilter.1"
 }
+
+@test "weights too large for float sums: the whole-image engine runs them" {
+	printf '1e35 0 -1e35\n' > huge.kernel
+	same -k huge.kernel
+	[ ! -s s.err ]
+	printf '3e-39 1e-45\n' > tiny.kernel
+	same -k tiny.kernel
+}
