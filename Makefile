@@ -41,7 +41,7 @@ CLI = main options help pipeline output print util library batch
 
 CORE_OBJS = $(CORE:%=$(B)/%.o)
 CLI_OBJS = $(CLI:%=$(B)/%.o)
-UNIT_TESTS = $(B)/test_conv $(B)/test_kernel $(B)/test_fast $(B)/test_tensor $(B)/test_alpha $(B)/test_stream
+UNIT_TESTS = $(B)/test_conv $(B)/test_kernel $(B)/test_fast $(B)/test_tensor $(B)/test_alpha $(B)/test_stream $(B)/test_stream_portable
 TOOLS = $(B)/mkfixture $(B)/mkbad
 
 all: $(BIN)
@@ -59,6 +59,18 @@ $(B)/stream_strip.o $(B)/stream_plan.o: CF_CFLAGS += -fno-math-errno -fno-trappi
 
 $(B)/test_%: tests/unit/test_%.c $(CORE_OBJS) tests/unit/tap.h
 	$(CC) $(CF_CFLAGS) -Isrc $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE_OBJS) $(LIBS)
+
+# test_stream again on the portable loops (no AVX clones, no AVX-512),
+# which this machine would otherwise never run.
+PORTABLE = stream stream_plan stream_strip conv_rows
+PORTABLE_OBJS = $(PORTABLE:%=$(B)/portable/%.o)
+$(B)/portable/%.o: src/%.c | pkgcheck $(B)
+	@mkdir -p $(B)/portable
+	$(CC) $(CF_CFLAGS) -DCF_PORTABLE -fno-math-errno -fno-trapping-math \
+	  $(PKG_CFLAGS) $(CFLAGS) $(CPPFLAGS) -MMD -MP -c -o $@ $<
+$(B)/test_stream_portable: tests/unit/test_stream.c $(CORE_OBJS) $(PORTABLE_OBJS) tests/unit/tap.h
+	$(CC) $(CF_CFLAGS) -Isrc $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
+	  $(filter-out $(PORTABLE:%=$(B)/%.o),$(CORE_OBJS)) $(PORTABLE_OBJS) $(LIBS)
 
 $(B)/mkfixture: tests/tools/mkfixture.c | pkgcheck $(B)
 	$(CC) $(CF_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS)
@@ -182,4 +194,4 @@ clean:
 .PHONY: all bench check demo deps sanitize lint install uninstall clean pkgcheck \
 	fuzz fuzz-build fuzz-smoke memcheck
 
--include $(CORE_OBJS:.o=.d) $(CLI_OBJS:.o=.d)
+-include $(CORE_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(PORTABLE_OBJS:.o=.d)

@@ -36,7 +36,8 @@ typedef float v8u __attribute__((vector_size(VL * sizeof(float)),
  * products from 0, then added to acc, as stream.c's bound assumes.
  * (WB 8 measured slower: it spills.)
  */
-#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__)
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && \
+    !defined(CF_PORTABLE)
 #define CF_V4 1
 #ifdef __clang__
 #define V4 __attribute__((target("avx2,fma,avx512f,avx512vl")))

@@ -8,7 +8,10 @@
 #include <stddef.h>
 
 /* Hot loops: O3 and an AVX2+FMA clone picked at run time. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+/* CF_PORTABLE (the test build of the portable loops): no clones. */
+#if defined(CF_PORTABLE)
+#define CF_HOT
+#elif defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
     defined(__linux__)
 #define CF_HOT __attribute__((optimize("O3", "fp-contract=fast"), \
 	target_clones("arch=x86-64-v3", "default")))
