@@ -3,15 +3,17 @@
  *
  * Decoded rows go into a ring holding as few rows as the kernel's window
  * and the work in flight need.  The output is computed in strips of
- * STRIP_ROWS rows, a batch of one strip per worker thread at a time; a
- * worker turns its strip's input rows into padded float planes, then
- * works in blocks of COLS columns so that its rows stay in cache.  This
- * thread decodes the next batch's rows meanwhile, and a writer thread
- * encodes finished batches: decoding, filtering and encoding overlap.
+ * STRIP_ROWS rows: a worker takes the next strip as soon as its input
+ * rows are in the ring and its output slot is free, turns those rows
+ * into padded float planes and computes the strip in blocks of COLS
+ * columns so that its rows stay in cache (stream_strip.c).  This thread
+ * reads rows as soon as no strip still to compute needs their ring slot,
+ * and a writer thread writes finished strips in order: decoding,
+ * filtering and encoding overlap, with no barrier between them.
  *
  * Exactness.  conv_rows.c sums in float; for each output channel a bound
- * E on |its float - the reference's float| is derived below from the
- * weights and the largest input sample (the classical bound for
+ * E on |its float - the reference's float| is derived in stream_plan.c
+ * from the weights and the largest input sample (the classical bound for
  * recursive summation, gamma(n) = n u / (1 - n u) times the sum of the
  * magnitudes, counting a rounding per multiply and per add; plus the
  * error of a separable factorisation, plus the reference's own rounding
@@ -20,10 +22,12 @@
  * (integer weights on 8-bit data) it is 0.  The converted value v (abs,
  * scale, bias) then lies within M = 2 |scale| E of the reference's; when
  * [v - M, v + M] holds no rounding boundary the rounded pixel is the
- * reference's, else (a fraction of a percent of samples) it is
- * recomputed in double in the reference's order and converted by
- * convert.c itself.
- */#include <limits.h>
+ * reference's, else (a fraction of a percent of samples) the reference's
+ * double sum is computed for that sample -- in its order, or in any order
+ * where every partial sum is provably exact -- and converted by convert.c
+ * itself.
+ */
+#include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -73,8 +77,9 @@ worker(void *arg)
 }
 
 /*
- * Which input rows each strip reads, and so the ring's size: the rows of
- * one batch plus those read ahead for the next.
+ * Which input rows each strip reads, and so the ring's size: from a
+ * strip's lowest row to the highest of the AHEAD strips per worker that
+ * may be in flight after it.
  */
 static int
 plan_strips(struct eng *e, char *errbuf, size_t errlen)
