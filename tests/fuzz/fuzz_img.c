@@ -6,16 +6,22 @@
  * and libpng.  The last byte's low bit asks for 16-bit samples as they
  * are (--depth 16).  What loads is encoded again in every format that
  * holds it, with the metadata found (EXIF orientation applied, the ICC
- * profile carried).  The pixel
- * limit is lower than the CLI's default so that a valid huge header
- * cannot exhaust -rss_limit_mb.
+ * profile carried).  The same bytes are also streamed (stream.h)
+ * through a sobel magnitude or a gaussian, chosen by the last byte,
+ * the way the command line streams one stage.  The pixel limit is lower
+ * than the CLI's default so that a valid huge header cannot exhaust
+ * -rss_limit_mb.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <string.h>
+
 #include "img.h"
+#include "presets.h"
+#include "stream.h"
 
 /* Encode what loaded (small images only) in every format, to memory. */
 static void
@@ -73,6 +79,68 @@ load(const uint8_t *data, size_t size, int lenient)
 	return rc;
 }
 
+static int
+rows_in(void *ctx, void *rows, size_t n)
+{
+	char err[512];
+
+	return cf_img_reader_rows(ctx, rows, n, err, sizeof(err));
+}
+
+static int
+rows_out(void *ctx, const void *rows, size_t n)
+{
+	(void)ctx, (void)rows, (void)n;
+	return 0;
+}
+
+/* Stream the input through one stage, as the command line would. */
+static void
+stream(const uint8_t *data, size_t size)
+{
+	struct cf_load_opts o = CF_LOAD_OPTS_DEFAULT;
+	struct cf_conv_params p = CF_CONV_PARAMS_DEFAULT;
+	struct cf_convert_opts cv = CF_CONVERT_OPTS_DEFAULT;
+	struct cf_img_reader r;
+	struct cf_stream_job j;
+	struct cf_stage st;
+	struct cf_clip_stats clip;
+	char err[512];
+	FILE *f;
+
+	o.max_pixels = 4u << 20;
+	o.keep16 = data[size - 1] & 1;
+	if (!(f = fmemopen((void *)data, size, "rb")))
+		return;
+	if (cf_img_reader_open(f, &o, NULL, &r, err, sizeof(err))) {
+		fclose(f);
+		return;
+	}
+	if (r.rows && r.w * r.h <= 65536 && !cf_preset_build(
+	    data[size - 1] & 2 ? "sobel" : "gaussian:1", &st, err,
+	    sizeof(err))) {
+		memset(&j, 0, sizeof(j));
+		j.st = &st;
+		j.p = &p;
+		j.cv = &cv;
+		j.c = r.c;
+		j.h = r.h;
+		j.w = r.w;
+		j.in16 = r.depth16;
+		j.in_scale = 1;
+		j.out16 = r.depth16;
+		j.out_c = r.c;
+		j.threads = 1 + (data[size - 1] >> 2 & 1);
+		if (cf_stream_supported(&st, &p, &cv) &&
+		    !cf_stream_run(&j, rows_in, &r, rows_out, NULL, &clip,
+		    err, sizeof(err)))
+			cf_img_reader_finish(&r, err, sizeof(err));
+		cf_stage_release(&st);
+	}
+	cf_img_reader_close(&r);
+	fclose(f);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -82,5 +150,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (load(data, size, 0))
 		load(data, size, 1);
+	stream(data, size);
 	return 0;
 }
