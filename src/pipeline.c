@@ -326,6 +326,8 @@ streamable(const struct options *o, const struct cf_stage *stages,
 	j->threads = o->conv.threads;
 	if (!cf_img_format_has_alpha(fmt) && (total == 2 || total == 4))
 		j->out_c--;
+	if (!cf_stream_worth(j))
+		return 0;
 	if (o->verbose)
 		fprintf(stderr, "convfilter: '%s': %zux%zux%zu -> "
 		    "%zux%zux%zu\n", stages[0].name, shape[0], shape[1],

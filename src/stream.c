@@ -362,6 +362,39 @@ serial(struct eng *e, cf_stream_read_fn rd, void *rctx)
 }
 
 int
+cf_stream_worth(const struct cf_stream_job *j)
+{
+	struct eng e;
+	char err[256];
+	double f, worst = 0, kref, kwhole;
+	size_t o;
+	int ok;
+
+	memset(&e, 0, sizeof(e));
+	e.nt = 1;
+	if (stream_setup(&e, j, err, sizeof(err))) {
+		eng_release(&e, 0);
+		return 0;	/* cf_stream_run would fail: whole image */
+	}
+	/*
+	 * The share of samples too close to call: boundaries are 1 apart, so
+	 * about twice the margin at a mid-range value.
+	 */
+	for (o = 0; o < e.co; o++) {
+		f = 2 * (e.margin[o] + e.mrel[o] * e.maxv / 2);
+		if (f > worst)
+			worst = f;
+	}
+	/* each costs the reference's sum; the whole image costs about one
+	 * such sum per sample, or the two passes of a separable kernel */
+	kref = (double)(e.cg * e.kh * e.kw * (size_t)e.nk);
+	kwhole = e.pl[0].sep ? (double)((e.kh + e.kw) * (size_t)e.nk) : kref;
+	ok = (worst < 1 ? worst : 1) * kref <= kwhole;
+	eng_release(&e, 0);
+	return ok;
+}
+
+int
 cf_stream_run(const struct cf_stream_job *j, cf_stream_read_fn rd,
     void *rctx, cf_stream_write_fn wr, void *wctx,
     struct cf_clip_stats *clip, char *errbuf, size_t errlen)

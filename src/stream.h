@@ -53,6 +53,15 @@ int cf_stream_supported(const struct cf_stage *st,
     const struct cf_conv_params *p, const struct cf_convert_opts *cv);
 
 /*
+ * Whether streaming j is expected to pay: 0 when so many samples would
+ * lie within the error bound of a rounding boundary (16-bit data with
+ * long kernels) that recomputing them costs more than the whole-image
+ * engine, which the caller should then use.  The pixels are the same
+ * either way.
+ */
+int cf_stream_worth(const struct cf_stream_job *j);
+
+/*
  * Read j->h rows through rd, write the output's rows through wr, and
  * fill clip (may be NULL) as cf_convert_to_u8 does.  oshape is the output
  * [C, H, W] before dropping channels (cf_conv_stage_shape's, plus alpha).

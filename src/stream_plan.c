@@ -176,7 +176,9 @@ plan_init(const struct eng *e, struct plan *q, const struct cf_kernel *k,
 		s = b + a * x;
 		/* direct: rows of kw products summed, then cg*kh row sums */
 		ea = (gam(2 * kw + 2, U24) + gam(2 * cg * kh + 2, U24)) * s;
-		if (fac * x < 1e-3) {
+		/* numerically rank one: the factors' error is a tiny part
+		 * of the weights (exactly separable kernels have none) */
+		if (fac <= 1e-6 * a) {
 			/* separable: both passes, and the factorisation */
 			hx = abs_sum(q->row, kw) * x;
 			ec = abs_sum(q->col, kh);

@@ -493,10 +493,41 @@ test_ties(void)
 	ok(rc == 0, "0.1, 0.7 and 0.3 box kernels: streamed == reference");
 }
 
+/*
+ * cf_stream_worth: an 8-bit Gaussian streams; a 16-bit 13x13 one would
+ * recompute about half its samples, so the whole image is cheaper.
+ */
+static void
+test_worth(void)
+{
+	struct cf_conv_params p = CF_CONV_PARAMS_DEFAULT;
+	struct cf_convert_opts cv = CF_CONVERT_OPTS_DEFAULT;
+	struct cf_stream_job j;
+	struct cf_stage st;
+
+	make_stage(&st, K_GAUSS, 13, 13, 3, 1, 0);
+	memset(&j, 0, sizeof(j));
+	j.st = &st;
+	j.p = &p;
+	j.cv = &cv;
+	j.c = 3;
+	j.h = 100;
+	j.w = 100;
+	j.in_scale = 1;
+	j.out_c = 3;
+	j.threads = 1;
+	ok(cf_stream_worth(&j), "an 8-bit 13x13 gaussian is worth streaming");
+	j.in16 = j.out16 = 1;
+	ok(!cf_stream_worth(&j), "a 16-bit one is not: too many samples to "
+	    "recompute");
+	cf_stage_release(&st);
+}
+
 int
 main(void)
 {
 	test_ties();
+	test_worth();
 	test_grid();
 	return done_testing();
 }
