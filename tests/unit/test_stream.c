@@ -176,7 +176,7 @@ struct setup {
 
 /*
  * A stage by the naive reference engine: one kernel, or the magnitude of
- * two by cf_conv_stage's formula (float(sqrt(a^2 + b^2)) in double).
+ * two as cf_conv_stage combines them (cf_conv_magnitude).
  */
 static int
 ref_stage(const struct cf_tensor *x, const struct cf_stage *st,
@@ -184,8 +184,6 @@ ref_stage(const struct cf_tensor *x, const struct cf_stage *st,
     size_t errlen)
 {
 	struct cf_tensor b;
-	float *ya, *yb;
-	size_t i, n;
 	int rc;
 
 	if ((rc = cf_conv2d_ref(x, &st->k[0], p, y, err, errlen)) ||
@@ -195,13 +193,29 @@ ref_stage(const struct cf_tensor *x, const struct cf_stage *st,
 		cf_tensor_release(y);
 		return rc;
 	}
-	ya = y->data;
-	yb = b.data;
-	for (i = 0, n = cf_tensor_numel(y); i < n; i++)
-		ya[i] = (float)sqrt((double)ya[i] * ya[i] +
-		    (double)yb[i] * yb[i]);
+	cf_conv_magnitude(y->data, b.data, cf_tensor_numel(y), 1);
 	cf_tensor_release(&b);
 	return 0;
+}
+
+/* The job streaming st over t's image, writing every channel. */
+static void
+set_job(struct cf_stream_job *j, const struct setup *t,
+    const struct cf_stage *st, size_t out_c)
+{
+	memset(j, 0, sizeof(*j));
+	j->st = st;
+	j->p = &t->p;
+	j->cv = &t->cv;
+	j->c = t->c;
+	j->h = t->h;
+	j->w = t->w;
+	j->in16 = t->u16;
+	j->in_scale = t->scale;
+	j->out16 = t->out16;
+	j->keep_alpha = t->keep;
+	j->out_c = out_c;
+	j->threads = t->threads;
 }
 
 /* The whole-image result: the reference, alpha appended, converted. */
@@ -255,18 +269,7 @@ check(const struct setup *t, const struct cf_stage *st)
 
 	make_image(&s, &x, t->c, t->h, t->w, t->u16, t->scale);
 	rc1 = reference(t, st, &x, &ref, &c1);
-	memset(&j, 0, sizeof(j));
-	j.st = st;
-	j.p = &t->p;
-	j.cv = &t->cv;
-	j.c = t->c;
-	j.h = t->h;
-	j.w = t->w;
-	j.in16 = t->u16;
-	j.in_scale = t->scale;
-	j.out16 = t->out16;
-	j.keep_alpha = t->keep;
-	j.threads = t->threads;
+	set_job(&j, t, st, 0);
 	memset(&d, 0, sizeof(d));
 	if (!rc1) {
 		total = ref.shape[0];
@@ -439,19 +442,15 @@ test_ties(void)
 	for (i = 0; i < 5; i++)
 		w[i] = 0.7f;
 	memset(&t, 0, sizeof(t));
+	t.c = 1;
+	t.h = 1;
+	t.w = 5;
+	t.scale = 1;
+	t.threads = 1;
 	t.p = p0;
 	t.p.padding = CF_PADDING_EXPLICIT;
 	t.cv = cv0;
-	memset(&j, 0, sizeof(j));
-	j.st = &st;
-	j.p = &t.p;
-	j.cv = &t.cv;
-	j.c = 1;
-	j.h = 1;
-	j.w = 5;
-	j.in_scale = 1;
-	j.out_c = 1;
-	j.threads = 1;
+	set_job(&j, &t, &st, 1);
 	memset(&s, 0, sizeof(s));
 	s.c = 1;
 	s.h = 1;
@@ -500,22 +499,22 @@ test_ties(void)
 static void
 test_worth(void)
 {
-	struct cf_conv_params p = CF_CONV_PARAMS_DEFAULT;
-	struct cf_convert_opts cv = CF_CONVERT_OPTS_DEFAULT;
+	struct cf_conv_params p0 = CF_CONV_PARAMS_DEFAULT;
+	struct cf_convert_opts cv0 = CF_CONVERT_OPTS_DEFAULT;
 	struct cf_stream_job j;
 	struct cf_stage st;
+	struct setup t;
 
 	make_stage(&st, K_GAUSS, 13, 13, 3, 1, 0);
-	memset(&j, 0, sizeof(j));
-	j.st = &st;
-	j.p = &p;
-	j.cv = &cv;
-	j.c = 3;
-	j.h = 100;
-	j.w = 100;
-	j.in_scale = 1;
-	j.out_c = 3;
-	j.threads = 1;
+	memset(&t, 0, sizeof(t));
+	t.c = 3;
+	t.h = 100;
+	t.w = 100;
+	t.scale = 1;
+	t.threads = 1;
+	t.p = p0;
+	t.cv = cv0;
+	set_job(&j, &t, &st, 3);
 	ok(cf_stream_worth(&j), "an 8-bit 13x13 gaussian is worth streaming");
 	j.in16 = j.out16 = 1;
 	ok(!cf_stream_worth(&j), "a 16-bit one is not: too many samples to "
