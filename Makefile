@@ -27,6 +27,7 @@ B ?= build
 BIN ?= convfilter
 
 # Required flags come before the user's CFLAGS so the user can override.
+CF_CPPFLAGS = -Isrc
 CF_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -pthread \
 	-DCF_FILTERSDIR='"$(filtersdir)"' -DCF_VERSION='"$(VERSION)"'
 VERSION = 1.0
@@ -34,43 +35,56 @@ PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 LIBS = $(PKG_LIBS) -lm -pthread
 
-# The core: everything but the command line.
-CORE = tensor img stream stream_plan stream_strip conv_rows img_png img_jpeg img_pnm kernel kernel_peers presets conv conv_ref conv_fast convert img_npy pool conv_transpose img_probe info alpha
-# The command line.
-CLI = main options help pipeline output print util library batch
+# The layers (src/README): base <- io <- kernels <- engine <- cli.  The
+# first four make the internal library; the command line links it.
+BASE = base/tensor
+IO = io/img io/png io/jpeg io/pnm io/npy io/probe
+KERNELS = kernels/kernel kernels/peers kernels/presets
+ENGINE = engine/conv engine/conv_ref engine/conv_fast engine/conv_transpose \
+	engine/conv_rows engine/pool engine/convert engine/alpha engine/info \
+	engine/stream engine/stream_plan engine/stream_strip
+CLI = cli/main cli/options cli/help cli/pipeline cli/output cli/print \
+	cli/util cli/kernel_path cli/batch
 
-CORE_OBJS = $(CORE:%=$(B)/%.o)
+LIB_OBJS = $(BASE:%=$(B)/%.o) $(IO:%=$(B)/%.o) $(KERNELS:%=$(B)/%.o) \
+	$(ENGINE:%=$(B)/%.o)
 CLI_OBJS = $(CLI:%=$(B)/%.o)
+LIB = $(B)/libconvfilter.a
 UNIT_TESTS = $(B)/test_conv $(B)/test_kernel $(B)/test_fast $(B)/test_tensor $(B)/test_alpha $(B)/test_stream $(B)/test_stream_portable
 TOOLS = $(B)/mkfixture $(B)/mkbad
 
 all: $(BIN)
 
-$(BIN): $(CLI_OBJS) $(CORE_OBJS)
-	$(CC) $(CF_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(BIN): $(CLI_OBJS) $(LIB)
+	$(CC) $(CF_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIB) $(LIBS)
 
-$(B)/%.o: src/%.c | pkgcheck $(B)
-	$(CC) $(CF_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(CPPFLAGS) -MMD -MP -c -o $@ $<
+$(LIB): $(LIB_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $(LIB_OBJS)
+
+$(B)/%.o: src/%.c | pkgcheck
+	@mkdir -p $(@D)
+	$(CC) $(CF_CPPFLAGS) $(CF_CFLAGS) $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 # sqrt may vectorise in the fast engine (its arguments are never negative).
-$(B)/conv_fast.o: CF_CFLAGS += -fno-math-errno
+$(B)/engine/conv_fast.o: CF_CFLAGS += -fno-math-errno
 # and the streaming checks (no FP exceptions are ever looked at).
-$(B)/stream_strip.o $(B)/stream_plan.o: CF_CFLAGS += -fno-math-errno -fno-trapping-math
+$(B)/engine/stream_strip.o $(B)/engine/stream_plan.o: CF_CFLAGS += -fno-math-errno -fno-trapping-math
 
-$(B)/test_%: tests/unit/test_%.c $(CORE_OBJS) tests/unit/tap.h
-	$(CC) $(CF_CFLAGS) -Isrc $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE_OBJS) $(LIBS)
+$(B)/test_%: tests/unit/test_%.c $(LIB) tests/unit/tap.h
+	$(CC) $(CF_CPPFLAGS) $(CF_CFLAGS) $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
 
 # test_stream again on the portable loops (no AVX clones, no AVX-512),
 # which this machine would otherwise never run.
-PORTABLE = stream stream_plan stream_strip conv_rows
+PORTABLE = engine/stream engine/stream_plan engine/stream_strip engine/conv_rows
 PORTABLE_OBJS = $(PORTABLE:%=$(B)/portable/%.o)
-$(B)/portable/%.o: src/%.c | pkgcheck $(B)
-	@mkdir -p $(B)/portable
-	$(CC) $(CF_CFLAGS) -DCF_PORTABLE -fno-math-errno -fno-trapping-math \
-	  $(PKG_CFLAGS) $(CFLAGS) $(CPPFLAGS) -MMD -MP -c -o $@ $<
-$(B)/test_stream_portable: tests/unit/test_stream.c $(CORE_OBJS) $(PORTABLE_OBJS) tests/unit/tap.h
-	$(CC) $(CF_CFLAGS) -Isrc $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
-	  $(filter-out $(PORTABLE:%=$(B)/%.o),$(CORE_OBJS)) $(PORTABLE_OBJS) $(LIBS)
+$(B)/portable/%.o: src/%.c | pkgcheck
+	@mkdir -p $(@D)
+	$(CC) $(CF_CPPFLAGS) $(CF_CFLAGS) -DCF_PORTABLE -fno-math-errno -fno-trapping-math \
+	  $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+$(B)/test_stream_portable: tests/unit/test_stream.c $(LIB) $(PORTABLE_OBJS) tests/unit/tap.h
+	$(CC) $(CF_CPPFLAGS) $(CF_CFLAGS) $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
+	  $(PORTABLE_OBJS) $(LIB) $(LIBS)
 
 $(B)/mkfixture: tests/tools/mkfixture.c | pkgcheck $(B)
 	$(CC) $(CF_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS)
@@ -144,9 +158,9 @@ fuzz-build: $(FUZZ_TARGETS:%=$(B)/%) $(B)/mkfixture $(B)/mkbad
 	tests/fuzz/seeds.sh $(CURDIR)/$(B)/mkfixture $(CURDIR)/$(B)/mkbad \
 	  $(B)/seeds
 
-$(B)/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_OBJS)
-	$(CC) $(CF_CFLAGS) -Isrc $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) \
-	  -fsanitize=fuzzer -o $@ $< $(CORE_OBJS) $(LIBS)
+$(B)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB)
+	$(CC) $(CF_CPPFLAGS) $(CF_CFLAGS) $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) \
+	  -fsanitize=fuzzer -o $@ $< $(LIB) $(LIBS)
 
 fuzz-smoke: fuzz
 	@for t in img kernel; do \
@@ -194,4 +208,4 @@ clean:
 .PHONY: all bench check demo deps sanitize lint install uninstall clean pkgcheck \
 	fuzz fuzz-build fuzz-smoke memcheck
 
--include $(CORE_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(PORTABLE_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(PORTABLE_OBJS:.o=.d)

@@ -1,0 +1,311 @@
+/*
+ * batch.c - many inputs in one run: names, lists, workers, progress.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/batch.h"
+#include "cli/util.h"
+
+void
+cf_batch_add(struct cf_batch *b, const char *name)
+{
+	if (b->n == (size_t)-1 / sizeof(*b->inputs) / 2)
+		die(EXIT_INPUT, "out of memory");
+	/* grow by doubling: lists may hold millions of names */
+	if (!(b->n & (b->n - 1)))
+		b->inputs = xrealloc(b->inputs, (b->n ? 2 * b->n : 1) *
+		    sizeof(*b->inputs));
+	b->inputs[b->n++] = name;
+}
+
+void
+cf_batch_read_list(struct cf_batch *b, const char *path, int delim)
+{
+	FILE *f = stdin;
+	char *buf = NULL, *p, *end;
+	size_t len = 0, cap = 0, got;
+
+	if (strcmp(path, "-") && !(f = fopen(path, "rb")))
+		die(EXIT_INPUT, "'%s': %s", path, strerror(errno));
+	/* the whole list, then names in place: they live as long as b */
+	for (;;) {
+		if (cap - len < 65536) {
+			cap = cap ? 2 * cap : 65536;
+			buf = xrealloc(buf, cap + 1);
+		}
+		got = fread(buf + len, 1, cap - len, f);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f))
+		die(EXIT_INPUT, "'%s': read error: %s", path, strerror(errno));
+	if (f != stdin)
+		fclose(f);
+	buf[len] = '\0';
+	b->lists = xrealloc(b->lists, (b->nlists + 1) * sizeof(*b->lists));
+	b->lists[b->nlists++] = buf;
+	for (p = buf; p < buf + len; p = end + 1) {
+		end = memchr(p, delim, buf + len - p);
+		if (!end)
+			end = buf + len;
+		*end = '\0';
+		if (delim == '\n' && end > p && end[-1] == '\r')
+			end[-1] = '\0';
+		if (*p)
+			cf_batch_add(b, p);
+	}
+}
+
+/* The extension for -f; a name already of that format keeps its own. */
+static const char *
+format_ext(enum cf_format fmt)
+{
+	switch (fmt) {
+	case CF_FMT_PNG:
+		return "png";
+	case CF_FMT_JPEG:
+		return "jpg";
+	case CF_FMT_PNM:
+		return "pnm";
+	case CF_FMT_PAM:
+		return "pam";
+	case CF_FMT_NPY:
+		return "npy";
+	default:
+		return NULL;
+	}
+}
+
+static char *
+output_name(const struct cf_batch *b, const char *in)
+{
+	const char *slash = strrchr(in, '/'), *base = slash ? slash + 1 : in;
+	const char *dot = strrchr(base, '.'), *ext, *dir = in, *sep = "";
+	const char *sfx = b->suffix ? b->suffix : "";
+	size_t dirlen = base - in, stemlen;
+	char *out;
+
+	/* a leading dot names a hidden file, not an extension */
+	if (dot == base)
+		dot = NULL;
+	stemlen = dot ? (size_t)(dot - base) : strlen(base);
+	ext = dot ? dot + 1 : NULL;
+	if (b->format && cf_img_format_from_name(in) != b->format)
+		ext = format_ext(b->format);
+	if (b->dir) {
+		dir = b->dir;
+		dirlen = strlen(dir);
+		while (dirlen > 1 && dir[dirlen - 1] == '/')
+			dirlen--;
+		sep = dir[dirlen - 1] == '/' ? "" : "/";
+	}
+	out = xmalloc(dirlen + stemlen + strlen(sfx) + (ext ? strlen(ext) :
+	    0) + 3);
+	sprintf(out, "%.*s%s%.*s%s%s%s", (int)dirlen, dir, sep, (int)stemlen,
+	    base, sfx, ext ? "." : "", ext ? ext : "");
+	return out;
+}
+
+/* Sorting indexes by output name: qsort has no context argument. */
+static char **sort_names;
+
+static int
+cmp_out(const void *a, const void *b)
+{
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	int c = strcmp(sort_names[i], sort_names[j]);
+
+	return c ? c : (i > j) - (i < j);
+}
+
+void
+cf_batch_plan(struct cf_batch *b)
+{
+	size_t i, *idx;
+
+	b->outputs = xmalloc((b->n ? b->n : 1) * sizeof(*b->outputs));
+	for (i = 0; i < b->n; i++) {
+		if (!strcmp(b->inputs[i], "-"))
+			die(EXIT_USAGE, "'-': standard input cannot be a batch "
+			    "input (--from-list - reads names from it)");
+		b->outputs[i] = output_name(b, b->inputs[i]);
+	}
+	/* two inputs, one output: refuse before any work */
+	idx = xmalloc((b->n ? b->n : 1) * sizeof(*idx));
+	for (i = 0; i < b->n; i++)
+		idx[i] = i;
+	sort_names = b->outputs;
+	qsort(idx, b->n, sizeof(*idx), cmp_out);
+	for (i = 1; i < b->n; i++)
+		if (!strcmp(b->outputs[idx[i - 1]], b->outputs[idx[i]]))
+			die(EXIT_USAGE, "'%s' and '%s': both would be written "
+			    "to '%s'", b->inputs[idx[i - 1]],
+			    b->inputs[idx[i]], b->outputs[idx[i]]);
+	free(idx);
+}
+
+/* mkdir -p: every missing parent too. */
+static void
+make_dir(const char *dir)
+{
+	char *p, *s = xmalloc(strlen(dir) + 1), c;
+	struct stat st;
+	int last;
+
+	strcpy(s, dir);
+	for (p = s + 1;; p++) {
+		if (*p && *p != '/')
+			continue;
+		/* the last component, trailing slashes aside */
+		last = !p[strspn(p, "/")];
+		c = *p;
+		*p = '\0';
+		if (mkdir(s, 0777) && (errno != EEXIST || stat(s, &st) ||
+		    !S_ISDIR(st.st_mode))) {
+			if (errno == EEXIST)
+				errno = ENOTDIR;
+			die(EXIT_OUTPUT, "'%s': %s", s, strerror(errno));
+		}
+		*p = c;
+		if (last)
+			break;
+	}
+	free(s);
+}
+
+struct run {
+	struct cf_batch *b;
+	cf_batch_fn *fn;
+	void *ctx;
+	int threads;		/* engine threads per file */
+	pthread_mutex_t lock;
+	size_t next, done, failed;
+	int in_failed, out_failed;
+	struct timespec start;
+};
+
+static double
+elapsed(const struct run *r)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - r->start.tv_sec) +
+	    (now.tv_nsec - r->start.tv_nsec) / 1e9;
+}
+
+/* One line, redrawn in place: [####....] done/total, files/s, ETA. */
+static void
+draw_progress(const struct run *r)
+{
+	char bar[25];
+	double t = elapsed(r), rate = t > 0 ? r->done / t : 0;
+	size_t n = r->b->n, fill = n ? r->done * 24 / n : 24;
+	long eta = rate > 0 ? (long)((n - r->done) / rate + 0.5) : 0;
+
+	memset(bar, '#', fill);
+	memset(bar + fill, '.', 24 - fill);
+	bar[24] = '\0';
+	flockfile(stderr);
+	fprintf(stderr, "\rconvfilter: [%s] %zu/%zu files, %.1f/s, ETA "
+	    "%ld:%02ld:%02ld ", bar, r->done, n, rate, eta / 3600,
+	    eta / 60 % 60, eta % 60);
+	fflush(stderr);
+	funlockfile(stderr);
+}
+
+static void *
+worker(void *arg)
+{
+	struct run *r = arg;
+	size_t i;
+	int rc;
+
+	for (;;) {
+		pthread_mutex_lock(&r->lock);
+		i = r->next++;
+		pthread_mutex_unlock(&r->lock);
+		if (i >= r->b->n)
+			break;
+		rc = r->fn(r->ctx, r->b->inputs[i], r->b->outputs[i],
+		    r->threads);
+		pthread_mutex_lock(&r->lock);
+		r->done++;
+		if (rc) {
+			r->failed++;
+			if (rc == EXIT_OUTPUT)
+				r->out_failed = 1;
+			else
+				r->in_failed = 1;
+		}
+		if (r->b->progress)
+			draw_progress(r);
+		pthread_mutex_unlock(&r->lock);
+	}
+	return NULL;
+}
+
+int
+cf_batch_run(struct cf_batch *b, cf_batch_fn *fn, void *ctx)
+{
+	struct run r = { .b = b, .fn = fn, .ctx = ctx };
+	pthread_t *tid;
+	size_t nw, started, i;
+
+	if (b->dir)
+		make_dir(b->dir);
+	nw = b->n < (size_t)b->jobs ? b->n : (size_t)b->jobs;
+	if (nw < 1)
+		nw = 1;
+	/* -j N is shared: N / workers engine threads for each file */
+	r.threads = b->jobs / (int)nw;
+	if (r.threads < 1)
+		r.threads = 1;
+	pthread_mutex_init(&r.lock, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &r.start);
+	if (b->progress) {
+		set_status_line(1);
+		draw_progress(&r);
+	}
+	tid = xmalloc(nw * sizeof(*tid));
+	/* the calling thread is a worker too, and the only one if need be */
+	for (started = 0; started + 1 < nw; started++)
+		if (pthread_create(&tid[started], NULL, worker, &r))
+			break;
+	worker(&r);
+	for (i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	free(tid);
+	pthread_mutex_destroy(&r.lock);
+	if (b->progress) {
+		set_status_line(0);
+		fputc('\n', stderr);
+	}
+	if (r.failed || b->verbose || b->progress)
+		fprintf(stderr, "convfilter: %zu done, %zu failed\n",
+		    r.done - r.failed, r.failed);
+	return r.out_failed ? EXIT_OUTPUT : r.in_failed ? EXIT_INPUT : 0;
+}
+
+void
+cf_batch_release(struct cf_batch *b)
+{
+	size_t i;
+
+	if (b->outputs)
+		for (i = 0; i < b->n; i++)
+			free(b->outputs[i]);
+	free(b->outputs);
+	free(b->inputs);
+	for (i = 0; i < b->nlists; i++)
+		free(b->lists[i]);
+	free(b->lists);
+}

@@ -1,0 +1,424 @@
+/*
+ * options.c - the command line into struct options: the option table,
+ * parse_options with its checks, and the checks that need the output's
+ * format.  Every bad value exits 2 with a message naming the option.
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/batch.h"
+#include "cli/help.h"
+#include "io/img.h"
+#include "cli/options.h"
+#include "cli/util.h"
+
+#ifndef CF_VERSION
+#define CF_VERSION "1.0"
+#endif
+
+enum {
+	OPT_ABS = 256,
+	OPT_ALPHA,
+	OPT_BIAS,
+	OPT_BIAS_FILE,
+	OPT_DEPTH,
+	OPT_FLIP,
+	OPT_FROM_LIST,
+	OPT_FROM_LIST0,
+	OPT_GROUPS,
+	OPT_INFO,
+	OPT_JPEG_OPTIMIZE,
+	OPT_JSON,
+	OPT_LENIENT,
+	OPT_LINEAR,
+	OPT_LIST_KERNELS,
+	OPT_MAX_PIXELS,
+	OPT_MAX_SCANS,
+	OPT_MAX_SIDE,
+	OPT_NO_AUTO_ORIENT,
+	OPT_NORMALIZE,
+	OPT_NO_STREAM,
+	OPT_NPY_DTYPE,
+	OPT_OUTPUT_PADDING,
+	OPT_PAD_MODE,
+	OPT_PNG_LEVEL,
+	OPT_PRINT_KERNEL,
+	OPT_PROGRESS,
+	OPT_QUIET,
+	OPT_SCALE,
+	OPT_STRIP,
+	OPT_SUFFIX,
+	OPT_TRANSPOSE,
+};
+
+static const char short_opts[] = "d:f:hj:k:o:p:q:s:vV";
+
+static const struct option long_opts[] = {
+	{ "abs", no_argument, NULL, OPT_ABS },
+	{ "alpha", required_argument, NULL, OPT_ALPHA },
+	{ "bias", required_argument, NULL, OPT_BIAS },
+	{ "bias-file", required_argument, NULL, OPT_BIAS_FILE },
+	{ "depth", required_argument, NULL, OPT_DEPTH },
+	{ "dilation", required_argument, NULL, 'd' },
+	{ "flip", no_argument, NULL, OPT_FLIP },
+	{ "format", required_argument, NULL, 'f' },
+	{ "from-list", required_argument, NULL, OPT_FROM_LIST },
+	{ "from-list0", required_argument, NULL, OPT_FROM_LIST0 },
+	{ "groups", required_argument, NULL, OPT_GROUPS },
+	{ "help", no_argument, NULL, 'h' },
+	{ "info", no_argument, NULL, OPT_INFO },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "jpeg-optimize", no_argument, NULL, OPT_JPEG_OPTIMIZE },
+	{ "kernel", required_argument, NULL, 'k' },
+	{ "lenient", no_argument, NULL, OPT_LENIENT },
+	{ "linear", no_argument, NULL, OPT_LINEAR },
+	{ "list-kernels", no_argument, NULL, OPT_LIST_KERNELS },
+	{ "max-pixels", required_argument, NULL, OPT_MAX_PIXELS },
+	{ "max-scans", required_argument, NULL, OPT_MAX_SCANS },
+	{ "max-side", required_argument, NULL, OPT_MAX_SIDE },
+	{ "no-auto-orient", no_argument, NULL, OPT_NO_AUTO_ORIENT },
+	{ "normalize", no_argument, NULL, OPT_NORMALIZE },
+	{ "no-stream", no_argument, NULL, OPT_NO_STREAM },
+	{ "npy-dtype", required_argument, NULL, OPT_NPY_DTYPE },
+	{ "output-dir", required_argument, NULL, 'o' },
+	{ "output-padding", required_argument, NULL, OPT_OUTPUT_PADDING },
+	{ "pad-mode", required_argument, NULL, OPT_PAD_MODE },
+	{ "padding", required_argument, NULL, 'p' },
+	{ "png-level", required_argument, NULL, OPT_PNG_LEVEL },
+	{ "print-kernel", no_argument, NULL, OPT_PRINT_KERNEL },
+	{ "progress", no_argument, NULL, OPT_PROGRESS },
+	{ "quality", required_argument, NULL, 'q' },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "scale", required_argument, NULL, OPT_SCALE },
+	{ "stride", required_argument, NULL, 's' },
+	{ "strip", no_argument, NULL, OPT_STRIP },
+	{ "suffix", required_argument, NULL, OPT_SUFFIX },
+	{ "transpose", no_argument, NULL, OPT_TRANSPOSE },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void
+parse_padding(const char *s, struct cf_conv_params *p)
+{
+	if (!strcmp(s, "same")) {
+		p->padding = CF_PADDING_SAME;
+		return;
+	}
+	p->padding = CF_PADDING_EXPLICIT;
+	if (!strcmp(s, "valid"))
+		p->pad_h = p->pad_w = 0;
+	else
+		parse_pair("--padding", s, 0, 1 << 20, &p->pad_h, &p->pad_w);
+}
+
+static void
+parse_pad_mode(const char *s, struct cf_conv_params *p)
+{
+	static const struct {
+		const char *name;
+		enum cf_pad_mode mode;
+	} modes[] = {
+		{ "zero", CF_PAD_ZERO },
+		{ "replicate", CF_PAD_REPLICATE },
+		{ "reflect", CF_PAD_REFLECT },
+		{ "symmetric", CF_PAD_SYMMETRIC },
+		{ "circular", CF_PAD_CIRCULAR },
+	};
+	size_t i;
+
+	if (!strncmp(s, "constant=", 9)) {
+		p->pad_mode = CF_PAD_CONSTANT;
+		p->pad_value = (float)parse_double("--pad-mode constant", s + 9);
+		return;
+	}
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (!strcmp(s, modes[i].name)) {
+			p->pad_mode = modes[i].mode;
+			return;
+		}
+	die(EXIT_USAGE, "--pad-mode: '%s' is not zero, constant=V, replicate, "
+	    "reflect, symmetric or circular", s);
+}
+
+void
+parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct options defaults = {
+		.conv = CF_CONV_PARAMS_DEFAULT,
+		.convert = CF_CONVERT_OPTS_DEFAULT,
+		.save = CF_SAVE_OPTS_DEFAULT,
+		.load = CF_LOAD_OPTS_DEFAULT,
+	};
+	long ncpu;
+	int c;
+
+	*o = defaults;
+	/* -j default: every online CPU (the output does not depend on it) */
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	o->conv.threads = ncpu < 1 ? 1 : ncpu > 256 ? 256 : (int)ncpu;
+	while ((c = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1)
+		switch (c) {
+		case 'd':
+			parse_pair("--dilation", optarg, 1, 1 << 20,
+			    &o->conv.dil_h, &o->conv.dil_w);
+			break;
+		case 'f':
+			if (!(o->format = cf_img_format_parse(optarg)))
+				die(EXIT_USAGE, "--format: '%s' is not png, "
+				    "jpeg, pnm, pam or npy", optarg);
+			break;
+		case 'h':
+			help();
+			close_stdout();
+			exit(0);
+		case 'j':
+			o->conv.threads = (int)parse_long("--jobs", optarg, 1,
+			    256);
+			break;
+		case 'k':
+			o->kernels = xrealloc(o->kernels,
+			    (o->nkernels + 1) * sizeof(*o->kernels));
+			o->kernels[o->nkernels++] = optarg;
+			break;
+		case 'o':
+			if (!*optarg)
+				die(EXIT_USAGE, "--output-dir: empty name");
+			o->batch.dir = optarg;
+			o->batch_mode = 1;
+			break;
+		case 'p':
+			parse_padding(optarg, &o->conv);
+			break;
+		case 'q':
+			o->save.quality = (int)parse_long("--quality", optarg,
+			    1, 100);
+			break;
+		case 's':
+			parse_pair("--stride", optarg, 1, 1 << 20,
+			    &o->conv.stride_h, &o->conv.stride_w);
+			break;
+		case 'v':
+			o->verbose = 1;
+			break;
+		case 'V':
+			puts("convfilter " CF_VERSION);
+			close_stdout();
+			exit(0);
+		case OPT_ABS:
+			o->convert.abs = 1;
+			break;
+		case OPT_ALPHA:
+			if (!strcmp(optarg, "premultiply"))
+				o->alpha = CF_ALPHA_PREMULTIPLY;
+			else if (!strcmp(optarg, "separate"))
+				o->alpha = CF_ALPHA_SEPARATE;
+			else if (!strcmp(optarg, "keep"))
+				o->alpha = CF_ALPHA_KEEP;
+			else
+				die(EXIT_USAGE, "--alpha: '%s' is not "
+				    "premultiply, separate or keep", optarg);
+			break;
+		case OPT_BIAS:
+			o->convert.bias = parse_double("--bias", optarg);
+			break;
+		case OPT_BIAS_FILE:
+			o->bias_file = optarg;
+			break;
+		case OPT_DEPTH:
+			if (strcmp(optarg, "8") && strcmp(optarg, "16"))
+				die(EXIT_USAGE, "--depth: '%s' is not 8 or 16",
+				    optarg);
+			o->depth = atoi(optarg);
+			break;
+		case OPT_FLIP:
+			o->conv.flip = 1;
+			break;
+		case OPT_FROM_LIST:
+		case OPT_FROM_LIST0:
+			cf_batch_read_list(&o->batch, optarg,
+			    c == OPT_FROM_LIST ? '\n' : '\0');
+			o->batch_mode = 1;
+			break;
+		case OPT_GROUPS:
+			o->groups = (int)parse_long("--groups", optarg, 1,
+			    1 << 20);
+			break;
+		case OPT_INFO:
+			o->info = 1;
+			break;
+		case OPT_JSON:
+			o->json = 1;
+			break;
+		case OPT_LENIENT:
+			o->load.lenient = 1;
+			break;
+		case OPT_LINEAR:
+			o->linear = 1;
+			break;
+		case OPT_LIST_KERNELS:
+			o->list_kernels = 1;
+			break;
+		case OPT_MAX_PIXELS:
+			o->load.max_pixels = (uint64_t)parse_long(
+			    "--max-pixels", optarg, 1, LONG_MAX);
+			break;
+		case OPT_MAX_SCANS:
+			o->load.max_scans = (uint32_t)parse_long("--max-scans",
+			    optarg, 1, UINT32_MAX);
+			break;
+		case OPT_MAX_SIDE:
+			o->load.max_side = (uint32_t)parse_long("--max-side",
+			    optarg, 1, UINT32_MAX);
+			break;
+		case OPT_NO_AUTO_ORIENT:
+			o->load.no_auto_orient = 1;
+			break;
+		case OPT_NORMALIZE:
+			o->convert.normalize = 1;
+			break;
+		case OPT_NO_STREAM:
+			o->no_stream = 1;
+			break;
+		case OPT_JPEG_OPTIMIZE:
+			o->save.jpeg_optimize = 1;
+			break;
+		case OPT_NPY_DTYPE:
+			if (!strcmp(optarg, "uint8"))
+				o->npy_u8 = 1;
+			else if (!strcmp(optarg, "float32"))
+				o->npy_u8 = 0;
+			else
+				die(EXIT_USAGE, "--npy-dtype: '%s' is not "
+				    "float32 or uint8", optarg);
+			break;
+		case OPT_OUTPUT_PADDING:
+			parse_pair("--output-padding", optarg, 0, 1 << 20,
+			    &o->conv.outpad_h, &o->conv.outpad_w);
+			break;
+		case OPT_PAD_MODE:
+			parse_pad_mode(optarg, &o->conv);
+			break;
+		case OPT_PNG_LEVEL:
+			o->save.png_level = (int)parse_long("--png-level",
+			    optarg, 0, 9);
+			break;
+		case OPT_PRINT_KERNEL:
+			o->print_kernel = 1;
+			break;
+		case OPT_PROGRESS:
+			o->progress = 1;
+			break;
+		case OPT_QUIET:
+			o->quiet = 1;
+			set_quiet(1);
+			break;
+		case OPT_SCALE:
+			o->convert.scale = parse_double("--scale", optarg);
+			break;
+		case OPT_STRIP:
+			o->strip = 1;
+			break;
+		case OPT_SUFFIX:
+			o->batch.suffix = optarg;
+			o->batch_mode = 1;
+			break;
+		case OPT_TRANSPOSE:
+			o->conv.transpose = 1;
+			break;
+		default:
+			/* getopt_long has printed what was wrong */
+			usage(stderr);
+			exit(EXIT_USAGE);
+		}
+
+	argc -= optind;
+	argv += optind;
+	if (o->batch_mode) {
+		if (o->list_kernels || o->print_kernel || o->info)
+			die(EXIT_USAGE, "%s: takes no -o, --suffix or "
+			    "--from-list", o->info ? "--info" :
+			    o->list_kernels ? "--list-kernels" :
+			    "--print-kernel");
+		if (!o->batch.dir && !o->batch.suffix)
+			die(EXIT_USAGE, "--from-list: needs -o DIR or "
+			    "--suffix SUFFIX to name the outputs");
+		if (!argc && !o->batch.nlists) {
+			error("missing input");
+			usage(stderr);
+			exit(EXIT_USAGE);
+		}
+		for (; argc > 0; argc--, argv++)
+			cf_batch_add(&o->batch, argv[0]);
+		return;
+	}
+	if (o->list_kernels || o->print_kernel) {
+		if (argc > 0)
+			die(EXIT_USAGE, "'%s': --list-kernels and "
+			    "--print-kernel take no images", argv[0]);
+		if (o->print_kernel && !o->nkernels)
+			die(EXIT_USAGE, "--print-kernel: no kernel given (-k)");
+		return;
+	}
+	if (o->json && !o->info)
+		die(EXIT_USAGE, "--json: only with --info");
+	if (o->info) {
+		if (argc != 1)
+			die(EXIT_USAGE, argc ? "--info: takes one input and "
+			    "no output" : "--info: missing input");
+		o->input = argv[0];
+		return;
+	}
+	if (argc != 2) {
+		if (argc < 2)
+			error("%s", argc ? "missing output" :
+			    "missing input and output");
+		else
+			error("'%s': unexpected argument", argv[2]);
+		usage(stderr);
+		exit(EXIT_USAGE);
+	}
+	o->input = argv[0];
+	o->output = argv[1];
+}
+
+/* The output format: -f, else the extension, else png for stdout. */
+enum cf_format
+output_format(const struct options *o)
+{
+	enum cf_format fmt = o->format;
+
+	if (!fmt)
+		fmt = cf_img_format_from_name(o->output);
+	if (!fmt && !strcmp(o->output, "-"))
+		fmt = CF_FMT_PNG;
+	if (!fmt)
+		die(EXIT_USAGE, "'%s': cannot tell the output format from the "
+		    "name (use -f png|jpeg|pnm|pam|npy)", o->output);
+	return fmt;
+}
+
+/*
+ * --depth: whether to load 16-bit samples as they are.  By default only
+ * formats that hold them keep them: JPEG is 8-bit, and .npy output keeps
+ * the 8-bit sample scale it has always had.
+ */
+int
+keep16(const struct options *o, enum cf_format fmt)
+{
+	if (o->depth == 16 && fmt == CF_FMT_JPEG)
+		die(EXIT_USAGE, "--depth 16: JPEG holds 8-bit samples");
+	if (o->depth == 16 && fmt == CF_FMT_NPY && o->npy_u8)
+		die(EXIT_USAGE, "--depth 16: --npy-dtype uint8 holds 8-bit "
+		    "samples");
+	if (o->depth)
+		return o->depth == 16;
+	return fmt != CF_FMT_JPEG && fmt != CF_FMT_NPY;
+}

@@ -1,0 +1,61 @@
+/*
+ * options.h - struct options, what the command line asked for, and its
+ * parser.  Command-line side: these functions exit 2 on a usage error.
+ */
+#ifndef CF_OPTIONS_H
+#define CF_OPTIONS_H
+
+#include <stddef.h>
+
+#include "engine/alpha.h"
+#include "cli/batch.h"
+#include "engine/conv.h"
+#include "engine/convert.h"
+#include "io/img.h"
+
+struct options {
+	const char **kernels;
+	size_t nkernels;
+	struct cf_conv_params conv;
+	struct cf_convert_opts convert;
+	struct cf_save_opts save;
+	struct cf_load_opts load;
+	enum cf_format format;		/* -f, or CF_FMT_UNKNOWN */
+	int npy_u8;			/* --npy-dtype uint8 */
+	int verbose;
+	int list_kernels;
+	int print_kernel;
+	int info;			/* --info: shapes and costs only */
+	int json;			/* --json with --info */
+	const char *bias_file;		/* --bias-file, .npy kernels */
+	int groups;			/* --groups, for .npy banks; 0 = 1 */
+	const char *input;
+	const char *output;
+	enum cf_alpha_mode alpha;	/* --alpha; AUTO by the kernels */
+	int linear;			/* --linear */
+	int depth;			/* --depth 8 or 16; 0 = the input's */
+	int batch_mode;			/* -o DIR, --suffix or --from-list */
+	struct cf_batch batch;		/* its inputs and outputs */
+	int progress;			/* --progress */
+	int quiet;			/* --quiet */
+	int strip;			/* --strip: no metadata carried */
+	int no_stream;			/* --no-stream: whole images */
+	struct cf_img_meta *meta;	/* per image (run_one); NULL: --strip */
+};
+
+/*
+ * Fill o from argv (o->kernels is allocated; the caller frees it).
+ * --help and --version print and exit 0; a usage error exits 2.
+ */
+void parse_options(int argc, char **argv, struct options *o);
+
+/* The output format: -f, else o->output's extension; exits 2 if neither. */
+enum cf_format output_format(const struct options *o);
+
+/*
+ * Whether to load 16-bit samples as they are for output format fmt;
+ * exits 2 when --depth 16 asks for what fmt cannot hold.
+ */
+int keep16(const struct options *o, enum cf_format fmt);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * output.h - writing o->output so that a failure never leaves a partial
+ * file.  Command-line side: errors are reported here, once.
+ */
+#ifndef CF_OUTPUT_H
+#define CF_OUTPUT_H
+
+#include <stdio.h>
+
+#include "io/img.h"
+
+struct cf_tensor;
+struct options;
+
+/* Writes the output to f: 0, or an exit status after one error line. */
+typedef int (*emit_fn)(FILE *f, void *ctx);
+
+/*
+ * Write o->output with emit(f, ctx): a regular file by temporary file and
+ * rename; late (the input is still being read) sends other outputs
+ * through memory, so nothing is written if the input fails.  0, or the
+ * exit status of emit or EXIT_OUTPUT, after one error line.
+ */
+int save_with(const struct options *o, emit_fn emit, void *ctx, int late);
+
+/* Write img to o->output in fmt with o's save options (save_with). */
+int save(const struct options *o, enum cf_format fmt,
+    const struct cf_tensor *img);
+
+#endif

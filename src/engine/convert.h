@@ -1,0 +1,79 @@
+/*
+ * convert.h - the one lossy step: float results to 8-bit pixels.
+ *
+ * In this order, per sample v:
+ *   abs:        v = |v|                      (--abs)
+ *   scale:      v = v * scale                 (--scale)
+ *   bias:       v = v + bias                  (--bias)
+ *   normalize:  v = (v - min) * 255 / (max - min) per channel, where min
+ *               and max are taken after the steps above; a constant
+ *               channel becomes 0            (--normalize)
+ *   round:      to nearest, ties away from zero (C round())
+ *   clamp:      to 0..255
+ * (0..65535 in place of 0..255 for 16-bit output, cf_convert_to_u16).
+ * Arithmetic is in double, so the 8-bit value is the correctly rounded
+ * value of the float result.
+ */
+#ifndef CF_CONVERT_H
+#define CF_CONVERT_H
+
+#include <stdint.h>
+
+#include "base/tensor.h"
+
+struct cf_convert_opts {
+	int abs;
+	double scale;		/* 1 = unchanged */
+	double bias;		/* 0 = unchanged */
+	int normalize;
+};
+
+#define CF_CONVERT_OPTS_DEFAULT { 0, 1.0, 0.0, 0 }
+
+/* Counts of rounded values below 0 and above 255, per channel. */
+struct cf_clip_stats {
+	size_t channels;
+	uint64_t low[CF_MAX_DIMS];	/* channels <= 4 for images */
+	uint64_t high[CF_MAX_DIMS];
+};
+
+/*
+ * Convert x (CF_F32 [C, H, W]) to a new CF_U8 tensor y of the same shape.
+ * stats may be NULL; it is only filled for C <= 4.  NaN becomes 0.
+ */
+int cf_convert_to_u8(const struct cf_tensor *x,
+    const struct cf_convert_opts *o, struct cf_tensor *y,
+    struct cf_clip_stats *stats);
+
+/*
+ * The same for 16-bit output: a new CF_U16 tensor, with 65535 in place of
+ * 255 (normalize stretches to 0..65535, clamp to 0..65535).
+ */
+int cf_convert_to_u16(const struct cf_tensor *x,
+    const struct cf_convert_opts *o, struct cf_tensor *y,
+    struct cf_clip_stats *stats);
+
+/*
+ * Apply abs, scale, bias and normalize to x (CF_F32 [C, H, W]) in place,
+ * without rounding or clamping: the float result written to .npy files.
+ */
+int cf_convert_float(struct cf_tensor *x, const struct cf_convert_opts *o);
+
+/*
+ * One sample as cf_convert_to_u8 (max 255) or _u16 (65535) converts it
+ * without normalisation, in the same arithmetic (this file is compiled
+ * without contracting multiply-adds): 0..max, or -1 / max + 1 for a value
+ * clipped low / high.
+ */
+long cf_convert_pixel(float f, const struct cf_convert_opts *o, double max);
+
+/* The conversion of one value without normalisation, written once. */
+static inline double
+cf_convert_value(double v, const struct cf_convert_opts *o)
+{
+	if (o->abs && v < 0)
+		v = -v;
+	return v * o->scale + o->bias;
+}
+
+#endif

@@ -1,0 +1,471 @@
+/*
+ * stream_strip.c - one strip of the streamed stage: the input rows as
+ * padded floats, the float passes (conv_rows.c), the check of every
+ * sample against its error bound, the reference's sum for those too
+ * close to a rounding boundary, and the interleaved output rows.
+ */
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/conv_rows.h"
+#include "engine/stream_int.h"
+
+/*
+ * The sum of x[t * dw] * w[t] for t < n in double, in any order: only for
+ * plans whose double sums are exact (dexact), where the order cannot
+ * change the result.  Four lanes of doubles at a time.
+ */
+typedef double v4d __attribute__((vector_size(4 * sizeof(double))));
+typedef float v4f __attribute__((vector_size(4 * sizeof(float)),
+    aligned(sizeof(float)), may_alias));
+
+static inline double
+dot(const float *restrict x, const float *restrict w, size_t n, size_t dw)
+{
+	v4d a = { 0, 0, 0, 0 }, b = a;
+	double r = 0;
+	size_t t = 0;
+
+	/* two independent chains hide the latency of the additions */
+	if (dw == 1)
+		for (; t + 4 <= n; t += 4) {
+			v4d p = __builtin_convertvector(*(const v4f *)(const void *)
+			    (x + t), v4d) * __builtin_convertvector(
+			    *(const v4f *)(const void *)(w + t), v4d);
+
+			if (t / 4 % 2)
+				b += p;
+			else
+				a += p;
+		}
+	for (; t < n; t++)
+		r += (double)x[t * dw] * w[t];
+	a += b;
+	return r + (a[0] + a[1]) + (a[2] + a[3]);
+}
+
+/*
+ * The reference's float for output channel o at (i, j) of kernel q: the
+ * sum in double in cf_conv2d_ref's order, from the same samples.  For a
+ * depthwise kernel o is also the input channel.
+ */
+static CF_HOT float
+ref_sum(const struct eng *e, struct scratch *s, const struct plan *q,
+    size_t o, size_t i, size_t j)
+{
+	size_t cg = e->depthwise ? 1 : e->cg, c, m, n, ci;
+	size_t wo = e->depthwise ? 0 : o;
+	const float *w = q->wf + wo * cg * e->kh * e->kw, *x;
+	double acc = q->k->bias ? q->k->bias[wo] : 0.0;
+
+	/* the input rows of output row i, found once per row */
+	if (s->ri != (long)i) {
+		for (m = 0; m < e->kh; m++)
+			s->rmap[m] = src_row(e, i, m);
+		s->ri = (long)i;
+	}
+	for (c = 0; c < cg; c++) {
+		ci = e->depthwise ? o : (o / e->opg) * cg + c;
+		for (m = 0; m < e->kh; m++) {
+			x = xrow(e, s, s->rmap[m], ci) + j * e->sw;
+			if (q->dexact)
+				acc += dot(x, w + (c * e->kh + m) * e->kw,
+				    e->kw, e->dw);
+			else
+				for (n = 0; n < e->kw; n++)
+					acc += (double)x[n * e->dw] *
+					    w[(c * e->kh + m) * e->kw + n];
+		}
+	}
+	return (float)acc;
+}
+
+/* The reference's float result of the stage at (o, i, j). */
+static float
+ref_value(const struct eng *e, struct scratch *s, size_t o, size_t i,
+    size_t j)
+{
+	float a = ref_sum(e, s, &e->pl[0], o, i, j), b;
+
+	if (e->nk == 1)
+		return a;
+	b = ref_sum(e, s, &e->pl[1], o, i, j);
+	return (float)sqrt((double)a * a + (double)b * b);
+}
+
+/* convert.c's rounding of the float f: -1 below 0, max + 1 above max. */
+static long
+round_ref(const struct eng *e, float f)
+{
+	return cf_convert_pixel(f, e->j->cv, e->maxv);
+}
+
+/* Pixel value r of channel ch, -1 and max + 1 clipped and counted. */
+static int
+clip(const struct eng *e, struct scratch *s, size_t ch, long r)
+{
+	if (r < 0) {
+		if (ch < CF_MAX_DIMS)
+			s->low[ch]++;
+		return 0;
+	}
+	if (r > (long)e->maxv) {
+		if (ch < CF_MAX_DIMS)
+			s->high[ch]++;
+		return (int)e->maxv;
+	}
+	return (int)r;
+}
+
+/*
+ * The pixel of each approximation a[j] (the magnitude of a[j], b[j] when
+ * b), or INT_MIN when the reference's value may round otherwise: v is
+ * within m of the reference's converted value, so when floor(x + 0.5)
+ * is the same at v - m and v + m, so is the reference's rounding.  -1 and
+ * max + 1 stand for values clipped low and high.
+ */
+static CF_HOT size_t
+certify(const float *restrict a, size_t n, double m0, double m1, double top,
+    double sc, double bias, int *restrict px)
+{
+	double v, lo, hi, m;
+	int fl, fh, max = (int)top - 1;
+	size_t j;
+	unsigned special = 0;
+
+	for (j = 0; j < n; j++) {
+		v = a[j] * sc + bias;
+		m = m0 + m1 * fabs(a[j]);
+		/* clamping keeps the decision; NaN makes it unsure */
+		lo = v - m;
+		hi = v + m;
+		lo = lo >= -1.0 ? lo : -1.0;
+		lo = lo <= top ? lo : top;
+		hi = hi <= top ? hi : top;
+		hi = hi >= -1.0 ? hi : -1.0;
+		/* floor(x + 0.5) for x >= -1, exact in double here */
+		fl = (int)(lo + 1.5);
+		fh = (int)(hi + 1.5);
+		px[j] = fl == fh ? fl - 1 : INT_MIN;
+		special += (unsigned)px[j] > (unsigned)max;
+	}
+	/* the samples to clip or to recompute */
+	return special;
+}
+
+/*
+ * certify() in float for 8-bit pixels without --scale or --bias, 8 at a
+ * time.  v = a[j] is exact, clamped to [-2, 258] (which keeps the
+ * decision); r = rint(v) and v - r are exact, and v is farther than m
+ * from every n + 0.5 iff |v - r| < 0.5 - m; then r is the reference's
+ * rounding, clipped when outside 0..255.  m is widened by 2^-14 for the
+ * float rounding of m itself and of 0.5 - m.  Sums never overflow
+ * (plan_init), so a[j] is never NaN.
+ */
+static CF_HOT size_t
+certify8(const float *restrict a, size_t n, double m0, double m1,
+    int *restrict px)
+{
+	float mf = (float)(m0 + 0x1p-14 + 0x1p-20), v, r, m;
+	float mr = (float)(m1 * (1 + 0x1p-20));
+	size_t j;
+	unsigned special = 0;
+
+	for (j = 0; j < n; j++) {
+		v = a[j] <= 258.0f ? a[j] : 258.0f;
+		v = v >= -2.0f ? v : -2.0f;
+		m = mf + mr * fabsf(v);
+		r = rintf(v);
+		px[j] = fabsf(v - r) < 0.5f - m ? (int)r : INT_MIN;
+		special += (unsigned)px[j] > 255u;
+	}
+	return special;
+}
+
+/* a[j] = the magnitude of a[j], b[j], and |a[j]| for --abs: the steps
+ * before certify(). */
+static CF_HOT void
+prepare(float *restrict a, const float *restrict b, size_t n, int ab)
+{
+	size_t j;
+
+	/* in float: within 3.02 u of the exact magnitude (stream_plan.c) */
+	if (b)
+		for (j = 0; j < n; j++)
+			a[j] = sqrtf(a[j] * a[j] + b[j] * b[j]);
+	if (ab)
+		for (j = 0; j < n; j++)
+			a[j] = fabsf(a[j]);
+}
+
+/*
+ * The pixels px[0..n) of output row i, columns j0.., channel o, from the
+ * approximations a (and b: the magnitude of the two), recomputing the
+ * samples too close to a rounding boundary to tell.  a is overwritten.
+ */
+static CF_HOT void
+round_block(const struct eng *e, struct scratch *s, float *a,
+    const float *b, size_t o, size_t i, size_t j0, size_t n, int *px)
+{
+	size_t j, k, end;
+	unsigned any, maxu = (unsigned)e->maxv;
+
+	prepare(a, b, n, e->j->cv->abs);
+	if (!e->j->out16 && e->j->cv->scale == 1 && e->j->cv->bias == 0 ?
+	    !certify8(a, n, e->margin[o], e->mrel[o], px) :
+	    !certify(a, n, e->margin[o], e->mrel[o], e->maxv + 1,
+	    e->j->cv->scale, e->j->cv->bias, px))
+		return;
+	/* eight at a time, a branch per eight: specials are rare */
+	for (j = 0; j < n; j += 8) {
+		end = j + 8 < n ? j + 8 : n;
+		for (any = 0, k = j; k < end; k++)
+			any |= (unsigned)px[k] > maxu;
+		for (k = j; any && k < end; k++) {
+			if ((unsigned)px[k] <= maxu)
+				continue;
+			/* unsure: the reference's sum */
+			if (px[k] == INT_MIN)
+				px[k] = (int)round_ref(e, ref_value(e, s, o, i,
+				    j0 + k));
+			px[k] = clip(e, s, o, px[k]);
+		}
+	}
+}
+
+/* The kept alpha of output row i, columns j0..: the input's, exactly. */
+static void
+alpha_block(const struct eng *e, struct scratch *s, size_t i, size_t j0,
+    size_t n, int *px)
+{
+	const float *x = xrow(e, s, (long)i, e->cf) + e->pleft + j0;
+	size_t j;
+
+	for (j = 0; j < n; j++)
+		px[j] = clip(e, s, e->co, round_ref(e, x[j]));
+}
+
+/* Interleave the out_c channels of px (COLS apart) into orow at j0. */
+static CF_HOT void
+emit_block(const struct eng *e, const int *px, size_t j0, size_t n,
+    unsigned char *orow)
+{
+	size_t j, c, nc = e->j->out_c;
+	uint16_t *o16 = (uint16_t *)(void *)orow + j0 * nc;
+	unsigned char *o8 = orow + j0 * nc;
+
+	if (e->j->out16) {
+		for (j = 0; j < n; j++)
+			for (c = 0; c < nc; c++)
+				o16[j * nc + c] = (uint16_t)px[c * COLS + j];
+		return;
+	}
+	/* constant channel counts let the compiler unroll */
+	switch (nc) {
+	case 1:
+		for (j = 0; j < n; j++)
+			o8[j] = (unsigned char)px[j];
+		break;
+	case 3:
+		for (j = 0; j < n; j++) {
+			o8[3 * j] = (unsigned char)px[j];
+			o8[3 * j + 1] = (unsigned char)px[COLS + j];
+			o8[3 * j + 2] = (unsigned char)px[2 * COLS + j];
+		}
+		break;
+	default:
+		for (j = 0; j < n; j++)
+			for (c = 0; c < nc; c++)
+				o8[j * nc + c] = (unsigned char)px[c * COLS + j];
+	}
+}
+
+/* The horizontal passes of kernel q over channel c, strip si's rows,
+ * columns j0..j0+n, into s->h[q] (c's rows). */
+static void
+run_h(const struct eng *e, struct scratch *s, int q, size_t c, size_t si,
+    size_t j0, size_t n)
+{
+	const struct plan *p = &e->pl[q];
+	float *h = s->h[q] + c * s->span * COLS;
+	long r;
+
+	for (r = e->slo[si]; r <= e->shi[si]; r++)
+		cf_rows_h(h + (size_t)(r - e->slo[si]) * COLS, n,
+		    xrow(e, s, r, c) + j0 * e->sw, p->row, e->kw, e->sw,
+		    e->dw);
+	if (e->haspad[si])
+		cf_rows_h(s->hpad[q] + c * COLS, n, e->padrow, p->row, e->kw,
+		    e->sw, e->dw);
+}
+
+/* Kernel q's output row i of channel o, columns j0..j0+n, into acc[q]. */
+static CF_HOT void
+run_row(const struct eng *e, struct scratch *s, int q, size_t o, size_t si,
+    size_t i, size_t j0, size_t n)
+{
+	const struct plan *p = &e->pl[q];
+	size_t wo = e->depthwise ? 0 : o, m, t, c, ci, ksz = e->kh * e->kw;
+	float b = p->k->bias ? p->k->bias[wo] : 0.0f, *a = s->acc[q];
+	const float *h;
+	long r;
+
+	if (p->sep) {
+		h = s->h[q] + o * s->span * COLS;
+		for (m = 0; m < e->kh; m++) {
+			r = src_row(e, i, m);
+			s->ptr[m] = r < 0 ? s->hpad[q] + o * COLS :
+			    h + (size_t)(r - e->slo[si]) * COLS;
+		}
+		cf_rows_v(a, n, s->ptr, p->col, e->kh, b);
+		return;
+	}
+	for (t = 0; t < n; t++)
+		a[t] = b;
+	for (c = 0; c < e->cg; c++) {
+		ci = e->depthwise ? o : (o / e->opg) * e->cg + c;
+		for (m = 0; m < e->kh; m++)
+			s->ptr[m] = xrow(e, s, src_row(e, i, m), ci) +
+			    j0 * e->sw;
+		cf_rows_conv(a, n, s->ptr, p->wf + (wo * e->cg + c) * ksz,
+		    e->kh, e->kw, e->sw, e->dw);
+	}
+}
+
+/* Decoded row raw as the floats of input row r in s's strip, padded. */
+static CF_HOT void
+fill_row(const struct eng *e, struct scratch *s, long r,
+    const unsigned char *raw)
+{
+	const uint16_t *in16 = (const void *)raw;
+	size_t c, p, x, nc = e->j->c, w = e->j->w, x0, x1;
+	float sc = e->j->in_scale, *d;
+	long col;
+
+	/* padded column p reads input column p - pleft inside the image */
+	x0 = e->pleft < e->pw ? e->pleft : e->pw;
+	x1 = e->pleft + w < e->pw ? e->pleft + w : e->pw;
+	if (!e->j->in16 && nc == 3 && sc == 1) {
+		/* the common case in one pass, which the compiler unrolls */
+		float *d0 = (float *)xrow(e, s, r, 0) + x0;
+		float *d1 = (float *)xrow(e, s, r, 1) + x0;
+		float *d2 = (float *)xrow(e, s, r, 2) + x0;
+
+		for (p = 0; p < x1 - x0; p++) {
+			d0[p] = raw[3 * p];
+			d1[p] = raw[3 * p + 1];
+			d2[p] = raw[3 * p + 2];
+		}
+	}
+	for (c = 0; c < e->nplanes; c++) {
+		d = (float *)xrow(e, s, r, c);
+		if (e->j->in16)
+			for (p = x0; p < x1; p++)
+				d[p] = in16[(p - x0) * nc + c];
+		else if (nc != 3 || sc != 1)
+			for (p = x0; p < x1; p++)
+				d[p] = raw[(p - x0) * nc + c] * sc;
+		/* the padding columns: [0, x0) and [x1, pw) */
+		for (p = x0 ? 0 : x1; p < e->pw; p = p + 1 == x0 ? x1 : p + 1) {
+			col = e->colmap[p];
+			x = (size_t)col * nc + c;
+			d[p] = col < 0 ? e->padv : e->j->in16 ? in16[x] :
+			    raw[x] * sc;
+		}
+	}
+}
+
+/* The vertical passes of kernel q for output rows i and i + 1 of channel
+ * o (stride and dilation 1) into acc[q] and acc[q] + COLS. */
+static void
+run_v2(const struct eng *e, struct scratch *s, int q, size_t o, size_t si,
+    size_t i, size_t n)
+{
+	const struct plan *p = &e->pl[q];
+	const float *h = s->h[q] + o * s->span * COLS;
+	float b = p->k->bias ? p->k->bias[0] : 0.0f;
+	size_t m;
+	long r;
+
+	for (m = 0; m <= e->kh; m++) {
+		r = src_row(e, i + (m == e->kh), m - (m == e->kh));
+		s->ptr[m] = r < 0 ? s->hpad[q] + o * COLS :
+		    h + (size_t)(r - e->slo[si]) * COLS;
+	}
+	cf_rows_v2(s->acc[q], s->acc[q] + COLS, n, s->ptr, p->col, e->kh, b);
+}
+
+/* Output rows i (and i + 1 when two) of every channel, columns j0.. */
+static void
+run_rows(const struct eng *e, struct scratch *s, size_t si, size_t i,
+    int two, size_t j0, size_t n)
+{
+	size_t o, k;
+	int q;
+
+	for (o = 0; o < e->co; o++) {
+		for (q = 0; q < e->nk; q++) {
+			if (two && e->pl[q].sep) {
+				run_v2(e, s, q, o, si, i, n);
+				continue;
+			}
+			run_row(e, s, q, o, si, i, j0, n);
+			if (!two)
+				continue;
+			/* the second row into the second half */
+			s->acc[q] += COLS;
+			run_row(e, s, q, o, si, i + 1, j0, n);
+			s->acc[q] -= COLS;
+		}
+		for (k = 0; k <= (size_t)two; k++)
+			round_block(e, s, s->acc[0] + k * COLS, e->nk == 2 ?
+			    s->acc[1] + k * COLS : NULL, o, i + k, j0, n,
+			    s->px + (k * (e->co + 1) + o) * COLS);
+	}
+}
+
+/*
+ * Output strip si into out (its first row), in blocks of COLS columns so
+ * that the passes' rows stay in cache.
+ */
+void
+stream_run_strip(const struct eng *e, struct scratch *s, size_t si,
+    unsigned char *out)
+{
+	size_t i0 = si * STRIP_ROWS, i1 = i0 + STRIP_ROWS, o, i, j0, n, k;
+	long r;
+	int q, two = 0;
+	int *px;
+
+	if (i1 > e->ho)
+		i1 = e->ho;
+	/* the strip's input rows, from the ring */
+	s->xlo = e->slo[si];
+	for (r = e->slo[si]; r <= e->shi[si]; r++)
+		fill_row(e, s, r, e->ring + (size_t)r % e->cap * e->rowbytes);
+	for (j0 = 0; j0 < e->wo; j0 += COLS) {
+		n = e->wo - j0 < COLS ? e->wo - j0 : COLS;
+		for (o = 0; o < e->co; o++)
+			for (q = 0; q < e->nk; q++)
+				if (e->pl[q].sep)
+					run_h(e, s, q, o, si, j0, n);
+		for (i = i0; i < i1; i += two + 1) {
+			/* pairs of rows share their loads (cf_rows_v2) */
+			two = e->pairs && i + 1 < i1;
+			run_rows(e, s, si, i, two, j0, n);
+			for (k = 0; k <= (size_t)two; k++) {
+				px = s->px + k * (e->co + 1) * COLS;
+				if (e->j->keep_alpha)
+					alpha_block(e, s, i + k, j0, n,
+					    px + e->co * COLS);
+				emit_block(e, px, j0, n,
+				    out + (i + k - i0) * e->obytes);
+			}
+		}
+	}
+}
+

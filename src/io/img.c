@@ -1,0 +1,674 @@
+/*
+ * img.c - format sniffing and the codec table.
+ *
+ * The input format is told by its first bytes only.  Up to 8 bytes (the
+ * PNG signature is the longest magic) are read with fread, so a pipe works
+ * without seeking, and handed to the codec, which treats them as the start
+ * of its stream.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "io/img.h"
+#include "io/npy.h"
+
+#define MAGIC_MAX 8
+
+static int
+unknown_load(FILE *f, const unsigned char *magic, size_t nmagic,
+    const struct cf_load_opts *o, struct cf_tensor *img, char *errbuf,
+    size_t errlen)
+{
+	(void)f, (void)magic, (void)nmagic, (void)o, (void)img;
+	snprintf(errbuf, errlen, "not a PNG, JPEG, PNM or NPY file");
+	return CF_EFORMAT;
+}
+
+static int
+unknown_save(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
+    const struct cf_save_opts *o, char *errbuf, size_t errlen)
+{
+	(void)f, (void)img, (void)o;
+	snprintf(errbuf, errlen, "unknown output format %d", (int)fmt);
+	return CF_EINVAL;
+}
+
+/* Unknown data gets a reader that fails with a message, never NULL. */
+static const struct cf_img_codec codec_unknown = {
+	"unknown", unknown_load, unknown_save, NULL, NULL
+};
+
+static const struct magic {
+	const char *bytes;
+	size_t len;
+	const struct cf_img_codec *codec;
+} magics[] = {
+	{ "\x89PNG\r\n\x1a\n", 8, &cf_codec_png },
+	{ "\xff\xd8\xff", 3, &cf_codec_jpeg },
+	{ "P5", 2, &cf_codec_pnm },
+	{ "P6", 2, &cf_codec_pnm },
+	{ "P7", 2, &cf_codec_pnm },
+	/* Plain and bitmap PNM: the PNM reader names them as unsupported. */
+	{ "P1", 2, &cf_codec_pnm },
+	{ "P2", 2, &cf_codec_pnm },
+	{ "P3", 2, &cf_codec_pnm },
+	{ "P4", 2, &cf_codec_pnm },
+	{ CF_NPY_MAGIC, CF_NPY_MAGIC_LEN, &cf_codec_npy },
+};
+
+static const struct cf_img_codec *
+sniff(const unsigned char *buf, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(magics) / sizeof(magics[0]); i++)
+		if (n >= magics[i].len &&
+		    memcmp(buf, magics[i].bytes, magics[i].len) == 0)
+			return magics[i].codec;
+	return &codec_unknown;
+}
+
+static const struct cf_img_codec *
+codec_for(enum cf_format fmt)
+{
+	switch (fmt) {
+	case CF_FMT_PNG:	return &cf_codec_png;
+	case CF_FMT_JPEG:	return &cf_codec_jpeg;
+	case CF_FMT_PNM:
+	case CF_FMT_PAM:	return &cf_codec_pnm;
+	case CF_FMT_NPY:	return &cf_codec_npy;
+	case CF_FMT_UNKNOWN:	break;
+	}
+	return &codec_unknown;
+}
+
+void
+cf_img_meta_release(struct cf_img_meta *meta)
+{
+	free(meta->icc);
+	memset(meta, 0, sizeof(*meta));
+}
+
+int
+cf_img_load(FILE *f, const struct cf_load_opts *o, struct cf_tensor *img,
+    char *errbuf, size_t errlen)
+{
+	struct cf_img_reader r;
+	int err;
+
+	memset(img, 0, sizeof(*img));
+	if ((err = cf_img_reader_open(f, o, NULL, &r, errbuf, errlen)))
+		return err;
+	return cf_img_reader_read_all(&r, img, errbuf, errlen);
+}
+
+int
+cf_img_load_meta(FILE *f, const struct cf_load_opts *o,
+    struct cf_tensor *img, struct cf_img_meta *meta, char *errbuf,
+    size_t errlen)
+{
+	struct cf_img_reader r;
+	int err;
+
+	memset(img, 0, sizeof(*img));
+	if ((err = cf_img_reader_open(f, o, meta, &r, errbuf, errlen)))
+		return err;
+	return cf_img_reader_read_all(&r, img, errbuf, errlen);
+}
+
+/* A reader whose image is decoded: shape and depth from the tensor. */
+static void
+reader_whole(struct cf_img_reader *r)
+{
+	r->c = r->img.shape[0];
+	r->h = r->img.shape[1];
+	r->w = r->img.shape[2];
+	r->depth16 = r->img.dtype == CF_U16;
+	r->rows = NULL;
+	r->finish = NULL;
+	r->close = NULL;
+	r->priv = NULL;
+}
+
+/* Decode the rest of r's rows into a new tensor, and finish r. */
+static int
+read_rows_all(struct cf_img_reader *r, struct cf_tensor *img, char *errbuf,
+    size_t errlen)
+{
+	size_t y, rowbytes;
+	void *row = NULL;
+	int err;
+
+	if ((err = cf_tensor_init(img, r->depth16 ? CF_U16 : CF_U8, 3,
+	    (size_t[]){ r->c, r->h, r->w })) ||
+	    (rowbytes = r->w * r->c * (r->depth16 ? 2 : 1),
+	    !(row = malloc(rowbytes)))) {
+		err = err ? err : CF_ENOMEM;
+		snprintf(errbuf, errlen, "%s", cf_strerror(err));
+		goto fail;
+	}
+	for (y = 0; y < r->h; y++) {
+		if ((err = r->rows(r, row, 1, errbuf, errlen)))
+			goto fail;
+		cf_img_deinterleave_row(row, img, y);
+	}
+	free(row);
+	/* the trailer may still be bad (a CRC, late corrupt data) */
+	if ((err = cf_img_reader_finish(r, errbuf, errlen)))
+		cf_tensor_release(img);
+	return err;
+fail:
+	free(row);
+	cf_tensor_release(img);
+	cf_img_reader_close(r);
+	return err;
+}
+
+int
+cf_img_reader_open(FILE *f, const struct cf_load_opts *o,
+    struct cf_img_meta *meta, struct cf_img_reader *r, char *errbuf,
+    size_t errlen)
+{
+	static const struct cf_load_opts defaults = CF_LOAD_OPTS_DEFAULT;
+	const struct cf_img_codec *codec;
+	struct cf_load_opts lo;
+	struct cf_img_meta local;
+	struct cf_tensor img;
+	unsigned char magic[MAGIC_MAX];
+	size_t n;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	lo = o ? *o : defaults;
+	lo.want_icc = meta != NULL;
+	lo.meta = meta ? meta : &local;
+	memset(lo.meta, 0, sizeof(*lo.meta));
+	r->lenient = lo.lenient;
+	if (errlen)
+		errbuf[0] = '\0';
+	/* fread keeps reading a pipe until it has MAGIC_MAX bytes or EOF. */
+	n = fread(magic, 1, sizeof(magic), f);
+	if (n < sizeof(magic) && ferror(f)) {
+		snprintf(errbuf, errlen, "read error: %s", strerror(errno));
+		err = CF_EIO;
+		goto out;
+	}
+	if (n == 0) {
+		snprintf(errbuf, errlen, "empty input");
+		err = CF_EFORMAT;
+		goto out;
+	}
+	codec = sniff(magic, n);
+	if (codec->open_reader)
+		err = codec->open_reader(f, magic, n, &lo, r, errbuf, errlen);
+	else
+		err = codec->load(f, magic, n, &lo, &r->img, errbuf, errlen);
+	/* A codec may decode whole (interlaced PNG): then like load. */
+	if (!err && r->img.data) {
+		if (r->close)
+			r->close(r);
+		reader_whole(r);
+		if (errlen)
+			snprintf(r->note, sizeof(r->note), "%s", errbuf);
+	}
+	if (err)
+		goto out;
+	/* Turned upright here, for every codec: decoded whole. */
+	if (!lo.no_auto_orient && lo.meta->orientation > 1 &&
+	    lo.meta->orientation <= 8) {
+		if (!r->img.data) {
+			if ((err = read_rows_all(r, &img, errbuf, errlen)))
+				goto out;
+			snprintf(r->note, sizeof(r->note), "%s",
+			    errlen ? errbuf : "");
+			r->img = img;
+		}
+		if ((err = cf_img_orient(&r->img, lo.meta->orientation))) {
+			snprintf(errbuf, errlen, "out of memory");
+			goto out;
+		}
+		reader_whole(r);
+	}
+	err = 0;
+out:
+	if (err) {
+		cf_img_reader_close(r);
+		if (meta)
+			cf_img_meta_release(meta);
+	}
+	if (!meta)
+		cf_img_meta_release(&local);
+	return err;
+}
+
+int
+cf_img_reader_rows(struct cf_img_reader *r, void *buf, size_t n,
+    char *errbuf, size_t errlen)
+{
+	if (!r->rows) {
+		snprintf(errbuf, errlen, "no rows to read");
+		return CF_EINVAL;
+	}
+	return r->rows(r, buf, n, errbuf, errlen);
+}
+
+int
+cf_img_reader_finish(struct cf_img_reader *r, char *errbuf, size_t errlen)
+{
+	int err = 0;
+
+	if (errlen)
+		errbuf[0] = '\0';
+	if (r->finish)
+		err = r->finish(r, errbuf, errlen);
+	else if (errlen)
+		snprintf(errbuf, errlen, "%s", r->note);
+	/* A success leaves a message only as a lenient warning. */
+	if (!err && !r->lenient && errlen)
+		errbuf[0] = '\0';
+	cf_img_reader_close(r);
+	return err;
+}
+
+void
+cf_img_reader_close(struct cf_img_reader *r)
+{
+	if (r->close)
+		r->close(r);
+	r->close = NULL;
+	r->rows = NULL;
+	r->finish = NULL;
+	r->priv = NULL;
+	cf_tensor_release(&r->img);
+}
+
+int
+cf_img_reader_read_all(struct cf_img_reader *r, struct cf_tensor *img,
+    char *errbuf, size_t errlen)
+{
+	int err;
+
+	if (!r->img.data)
+		return read_rows_all(r, img, errbuf, errlen);
+	*img = r->img;
+	memset(&r->img, 0, sizeof(r->img));
+	if ((err = cf_img_reader_finish(r, errbuf, errlen)))
+		cf_tensor_release(img);
+	return err;
+}
+
+/* Check that fmt can hold an image of c channels of that depth. */
+static int
+check_save(enum cf_format fmt, size_t c, size_t h, size_t w, int depth16,
+    char *errbuf, size_t errlen)
+{
+	if ((depth16 && fmt == CF_FMT_JPEG) || c < 1 || !h || !w ||
+	    (c > 4 && fmt != CF_FMT_PAM && fmt != CF_FMT_PNM)) {
+		snprintf(errbuf, errlen, "cannot save a tensor that is not "
+		    "an 8-bit (or, but for JPEG, 16-bit) image of 1 to 4 "
+		    "channels");
+		return CF_ESHAPE;
+	}
+	return 0;
+}
+
+int
+cf_img_format_streams(enum cf_format fmt)
+{
+	return codec_for(fmt)->open_writer != NULL && fmt != CF_FMT_NPY;
+}
+
+int
+cf_img_writer_open(FILE *f, enum cf_format fmt, size_t c, size_t h,
+    size_t w, int depth16, const struct cf_save_opts *o,
+    const struct cf_img_meta *meta, struct cf_img_writer *wr, char *errbuf,
+    size_t errlen)
+{
+	static const struct cf_save_opts defaults = CF_SAVE_OPTS_DEFAULT;
+	struct cf_save_opts so = o ? *o : defaults;
+	int err;
+
+	memset(wr, 0, sizeof(*wr));
+	if (!cf_img_format_streams(fmt)) {
+		snprintf(errbuf, errlen, "no row writer for this format");
+		return CF_EINVAL;
+	}
+	if ((err = check_save(fmt, c, h, w, depth16, errbuf, errlen)))
+		return err;
+	so.meta = meta;
+	wr->c = c;
+	wr->h = h;
+	wr->w = w;
+	wr->depth16 = depth16;
+	if ((err = codec_for(fmt)->open_writer(f, fmt, &so, wr, errbuf,
+	    errlen)))
+		cf_img_writer_close(wr);
+	return err;
+}
+
+int
+cf_img_writer_rows(struct cf_img_writer *wr, const void *buf, size_t n,
+    char *errbuf, size_t errlen)
+{
+	return wr->rows(wr, buf, n, errbuf, errlen);
+}
+
+int
+cf_img_writer_finish(struct cf_img_writer *wr, char *errbuf, size_t errlen)
+{
+	int err = wr->finish(wr, errbuf, errlen);
+
+	cf_img_writer_close(wr);
+	return err;
+}
+
+void
+cf_img_writer_close(struct cf_img_writer *wr)
+{
+	if (wr->close)
+		wr->close(wr);
+	wr->close = NULL;
+	wr->priv = NULL;
+}
+
+int
+cf_img_save_meta(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
+    const struct cf_save_opts *o, const struct cf_img_meta *meta,
+    char *errbuf, size_t errlen)
+{
+	static const struct cf_save_opts defaults = CF_SAVE_OPTS_DEFAULT;
+	struct cf_save_opts so = o ? *o : defaults;
+
+	so.meta = meta;
+	return cf_img_save(f, fmt, img, &so, errbuf, errlen);
+}
+
+/* A 16- or 32-bit TIFF integer at p, little endian when le. */
+static unsigned long
+tiff_u(const unsigned char *p, int n, int le)
+{
+	unsigned long v = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		v |= (unsigned long)p[le ? i : n - 1 - i] << (8 * i);
+	return v;
+}
+
+/*
+ * The orientation tag (0x0112, SHORT) of IFD0 in an APP1 "Exif\0\0"
+ * payload of n bytes: a TIFF header ("II*\0" or "MM\0*", IFD0 offset),
+ * then IFD0's entry count and 12-byte entries.  Every read is checked
+ * against n; anything malformed gives 0 (no orientation).
+ */
+int
+cf_img_exif_orientation(const unsigned char *d, size_t n)
+{
+	const unsigned char *t;
+	unsigned long off, count, i, v;
+	size_t tn;
+	int le;
+
+	if (n < 6 + 8 || memcmp(d, "Exif\0\0", 6))
+		return 0;
+	t = d + 6;
+	tn = n - 6;
+	if (!memcmp(t, "II*\0", 4))
+		le = 1;
+	else if (!memcmp(t, "MM\0*", 4))
+		le = 0;
+	else
+		return 0;
+	off = tiff_u(t + 4, 4, le);
+	if (off < 8 || off > tn - 2)
+		return 0;
+	count = tiff_u(t + off, 2, le);
+	for (i = 0; i < count; i++) {
+		const unsigned char *e = t + off + 2 + 12 * i;
+
+		if (off + 2 + 12 * (i + 1) > tn)
+			return 0;
+		if (tiff_u(e, 2, le) != 0x0112)
+			continue;
+		/* SHORT, count 1: the value sits in the first 2 bytes */
+		if (tiff_u(e + 2, 2, le) != 3 || tiff_u(e + 4, 4, le) != 1)
+			return 0;
+		v = tiff_u(e + 8, 2, le);
+		return v >= 1 && v <= 8 ? (int)v : 0;
+	}
+	return 0;
+}
+
+/*
+ * EXIF orientation: the stored pixel shown at (x', y') of the upright
+ * image, for stored size W x H (TIFF 6.0 / EXIF 2.3 tag 0x0112):
+ * 2 mirror, 3 rotate 180, 4 flip, 5 transpose, 6 rotate 90 clockwise,
+ * 7 transverse, 8 rotate 90 counter-clockwise.
+ */
+int
+cf_img_orient(struct cf_tensor *img, int orientation)
+{
+	struct cf_tensor out;
+	size_t shape[3], c, x, y, sx, sy, es, nc, h, w;
+	const unsigned char *src;
+	unsigned char *dst;
+	int swap = orientation >= 5, err;
+
+	if (orientation < 2 || orientation > 8 || img->ndim != 3)
+		return 0;
+	nc = img->shape[0];
+	h = img->shape[1];
+	w = img->shape[2];
+	shape[0] = nc;
+	shape[1] = swap ? w : h;
+	shape[2] = swap ? h : w;
+	if ((err = cf_tensor_init(&out, img->dtype, 3, shape)))
+		return err;
+	es = cf_dtype_size(img->dtype);
+	src = img->data;
+	dst = out.data;
+	for (c = 0; c < nc; c++)
+		for (y = 0; y < shape[1]; y++)
+			for (x = 0; x < shape[2]; x++) {
+				switch (orientation) {
+				case 2: sx = w - 1 - x; sy = y; break;
+				case 3: sx = w - 1 - x; sy = h - 1 - y; break;
+				case 4: sx = x; sy = h - 1 - y; break;
+				case 5: sx = y; sy = x; break;
+				case 6: sx = y; sy = h - 1 - x; break;
+				case 7: sx = w - 1 - y; sy = h - 1 - x; break;
+				default: sx = w - 1 - y; sy = x; break;
+				}
+				memcpy(dst + es * (c * out.stride[0] +
+				    y * out.stride[1] + x * out.stride[2]),
+				    src + es * (c * img->stride[0] +
+				    sy * img->stride[1] + sx * img->stride[2]),
+				    es);
+			}
+	cf_tensor_release(img);
+	*img = out;
+	return 0;
+}
+
+/* cf_img_save through a codec's row writer. */
+static int
+save_rows(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
+    const struct cf_save_opts *o, char *errbuf, size_t errlen)
+{
+	struct cf_img_writer wr;
+	size_t y, bytes = img->dtype == CF_U16 ? 2 : 1;
+	void *row;
+	int err;
+
+	if (!(row = malloc(img->shape[0] * img->shape[2] * bytes))) {
+		snprintf(errbuf, errlen, "out of memory");
+		return CF_ENOMEM;
+	}
+	if ((err = cf_img_writer_open(f, fmt, img->shape[0], img->shape[1],
+	    img->shape[2], img->dtype == CF_U16, o, o->meta, &wr, errbuf,
+	    errlen)))
+		goto out;
+	for (y = 0; y < img->shape[1]; y++) {
+		cf_img_interleave_row(img, y, row);
+		if ((err = cf_img_writer_rows(&wr, row, 1, errbuf, errlen))) {
+			cf_img_writer_close(&wr);
+			goto out;
+		}
+	}
+	err = cf_img_writer_finish(&wr, errbuf, errlen);
+out:
+	free(row);
+	return err;
+}
+
+int
+cf_img_save(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
+    const struct cf_save_opts *o, char *errbuf, size_t errlen)
+{
+	static const struct cf_save_opts defaults = CF_SAVE_OPTS_DEFAULT;
+	int err;
+
+	if (!o)
+		o = &defaults;
+	/* .npy holds any tensor: float or 8-bit, any channel count */
+	if (fmt == CF_FMT_NPY)
+		return cf_codec_npy.save(f, fmt, img, o, errbuf, errlen);
+	/* PAM (and pnm, which writes PAM then) holds any depth */
+	if ((img->dtype != CF_U8 && img->dtype != CF_U16) ||
+	    img->ndim != 3) {
+		snprintf(errbuf, errlen, "cannot save a tensor that is not "
+		    "an 8-bit (or, but for JPEG, 16-bit) image of 1 to 4 "
+		    "channels");
+		return CF_ESHAPE;
+	}
+	if ((err = check_save(fmt, img->shape[0], img->shape[1],
+	    img->shape[2], img->dtype == CF_U16, errbuf, errlen)))
+		return err;
+	if (!codec_for(fmt)->open_writer)
+		return codec_for(fmt)->save(f, fmt, img, o, errbuf, errlen);
+	return save_rows(f, fmt, img, o, errbuf, errlen);
+}
+
+enum cf_format
+cf_img_format_from_name(const char *path)
+{
+	static const struct {
+		const char *ext;
+		enum cf_format fmt;
+	} exts[] = {
+		{ "png", CF_FMT_PNG }, { "jpg", CF_FMT_JPEG },
+		{ "jpeg", CF_FMT_JPEG }, { "pgm", CF_FMT_PNM },
+		{ "ppm", CF_FMT_PNM }, { "pnm", CF_FMT_PNM },
+		{ "pam", CF_FMT_PAM }, { "npy", CF_FMT_NPY },
+	};
+	const char *dot, *slash;
+	size_t i;
+
+	if (!path || !(dot = strrchr(path, '.')))
+		return CF_FMT_UNKNOWN;
+	/* A dot in a directory name is not an extension. */
+	if ((slash = strrchr(path, '/')) && slash > dot)
+		return CF_FMT_UNKNOWN;
+	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++)
+		if (strcasecmp(dot + 1, exts[i].ext) == 0)
+			return exts[i].fmt;
+	return CF_FMT_UNKNOWN;
+}
+
+enum cf_format
+cf_img_format_parse(const char *name)
+{
+	if (!name)
+		return CF_FMT_UNKNOWN;
+	if (strcasecmp(name, "png") == 0)
+		return CF_FMT_PNG;
+	if (strcasecmp(name, "jpeg") == 0 || strcasecmp(name, "jpg") == 0)
+		return CF_FMT_JPEG;
+	if (strcasecmp(name, "pnm") == 0)
+		return CF_FMT_PNM;
+	if (strcasecmp(name, "pam") == 0)
+		return CF_FMT_PAM;
+	if (strcasecmp(name, "npy") == 0)
+		return CF_FMT_NPY;
+	return CF_FMT_UNKNOWN;
+}
+
+int
+cf_img_format_has_alpha(enum cf_format fmt)
+{
+	return fmt == CF_FMT_PNG || fmt == CF_FMT_PNM || fmt == CF_FMT_PAM ||
+	    fmt == CF_FMT_NPY;
+}
+
+int
+cf_img_check_size(uint64_t w, uint64_t h, const struct cf_load_opts *o,
+    char *errbuf, size_t errlen)
+{
+	if (w == 0 || h == 0) {
+		snprintf(errbuf, errlen, "image has zero width or height");
+		return CF_EFORMAT;
+	}
+	/* w > max / h is w * h > max without overflowing. */
+	if (o && o->max_pixels && w > o->max_pixels / h) {
+		snprintf(errbuf, errlen, "image is %" PRIu64 "x%" PRIu64
+		    ", over the %" PRIu64 "-pixel limit (--max-pixels)",
+		    w, h, o->max_pixels);
+		return CF_EOVERFLOW;
+	}
+	if (o && o->max_side && (w > o->max_side || h > o->max_side)) {
+		snprintf(errbuf, errlen, "image side %" PRIu64 " is over the "
+		    "%" PRIu32 " limit (--max-side)", w > o->max_side ? w : h,
+		    o->max_side);
+		return CF_EOVERFLOW;
+	}
+	/* Without limits the tensor's byte size must still fit. */
+	if (h > SIZE_MAX / 4 / w) {
+		snprintf(errbuf, errlen, "image is %" PRIu64 "x%" PRIu64
+		    ", too large for this machine", w, h);
+		return CF_EOVERFLOW;
+	}
+	return 0;
+}
+
+void
+cf_img_interleave_row(const struct cf_tensor *img, size_t y, void *row)
+{
+	const uint8_t *src = img->data;
+	const uint16_t *src16 = img->data;
+	uint8_t *dst = row;
+	uint16_t *dst16 = row;
+	size_t nc = img->shape[0], w = img->shape[2], x, k, i;
+
+	for (k = 0; k < nc; k++) {
+		i = k * img->stride[0] + y * img->stride[1];
+		for (x = 0; x < w; x++, i += img->stride[2]) {
+			if (img->dtype == CF_U16)
+				dst16[x * nc + k] = src16[i];
+			else
+				dst[x * nc + k] = src[i];
+		}
+	}
+}
+
+void
+cf_img_deinterleave_row(const void *row, struct cf_tensor *img, size_t y)
+{
+	const uint8_t *src = row;
+	const uint16_t *src16 = row;
+	uint8_t *dst = img->data;
+	uint16_t *dst16 = img->data;
+	size_t nc = img->shape[0], w = img->shape[2], x, k, i;
+
+	for (k = 0; k < nc; k++) {
+		i = k * img->stride[0] + y * img->stride[1];
+		for (x = 0; x < w; x++, i += img->stride[2]) {
+			if (img->dtype == CF_U16)
+				dst16[i] = src16[x * nc + k];
+			else
+				dst[i] = src[x * nc + k];
+		}
+	}
+}

@@ -1,0 +1,302 @@
+/*
+ * img.h - loading and saving images as [C, H, W] CF_U8 tensors.
+ *
+ * The input format is sniffed from the first bytes (PNG, JPEG, binary PNM:
+ * P5, P6, P7), never from the name.  Each format lives in its own module
+ * (img_png.c, img_jpeg.c, img_pnm.c) behind the table in img.c, so callers
+ * never branch on format.
+ */
+#ifndef CF_IMG_H
+#define CF_IMG_H
+
+#include <stdio.h>
+
+#include "base/tensor.h"
+
+enum cf_format {
+	CF_FMT_UNKNOWN = 0,
+	CF_FMT_PNG,
+	CF_FMT_JPEG,
+	CF_FMT_PNM,	/* P5/P6 for 1/3 channels, P7 (PAM) otherwise */
+	CF_FMT_PAM,	/* always P7 */
+	CF_FMT_NPY,	/* NumPy .npy: float32 or uint8, any channels */
+};
+
+/* Limits applied right after the header, before any large allocation. */
+struct cf_load_opts {
+	uint64_t max_pixels;	/* width * height; 0 = no limit */
+	uint32_t max_side;	/* width and height each; 0 = no limit */
+	uint32_t max_scans;	/* progressive JPEG scans; 0 = no limit */
+	/*
+	 * Recover corrupt but usable data (libjpeg warnings such as a
+	 * premature end, libpng benign errors and CRC errors in ancillary
+	 * chunks) instead of failing; the loader then reports one warning.
+	 */
+	int lenient;
+	/*
+	 * Return 16-bit samples (PNG of bit depth 16, PNM of maxval > 255)
+	 * as a CF_U16 tensor on 0..65535 instead of rounding them to 8 bits;
+	 * PNM samples are scaled: v16 = (v * 65535 + maxval / 2) / maxval.
+	 */
+	int keep16;
+	/* Leave an EXIF-rotated JPEG as stored (--no-auto-orient). */
+	int no_auto_orient;
+	/*
+	 * Private to img.c and the codecs (callers leave them 0): where the
+	 * codec stores the metadata it finds (never NULL in a codec), and
+	 * whether to read an ICC profile (cf_img_load_meta) at all.
+	 */
+	struct cf_img_meta *meta;
+	int want_icc;
+};
+
+/*
+ * Metadata carried from the input to the output (cf_img_load_meta,
+ * cf_img_save_meta).  The ICC profile is at most CF_ICC_MAX bytes; a
+ * larger one is dropped.  Release with cf_img_meta_release.
+ */
+struct cf_img_meta {
+	int orientation;	/* EXIF orientation as found, 1..8; 0 none */
+	unsigned char *icc;	/* ICC profile (malloc'd) or NULL */
+	size_t icc_len;
+};
+
+#define CF_ICC_MAX (16u << 20)
+
+#define CF_MAX_PIXELS_DEFAULT (128ULL * 1000 * 1000)
+#define CF_MAX_SIDE_DEFAULT 65535
+#define CF_MAX_SCANS_DEFAULT 100
+#define CF_LOAD_OPTS_DEFAULT { CF_MAX_PIXELS_DEFAULT, CF_MAX_SIDE_DEFAULT, \
+	CF_MAX_SCANS_DEFAULT, 0, 0, 0, NULL, 0 }
+
+struct cf_save_opts {
+	int quality;		/* JPEG quality 1..100 */
+	int png_level;		/* zlib level 0..9 */
+	/* Private to img.c: set by cf_img_save_meta; callers leave NULL. */
+	const struct cf_img_meta *meta;
+	/* Threads an encoder may use (PNG compresses in parallel); <= 1
+	 * means one.  The bytes written do not depend on it. */
+	int threads;
+	/* JPEG: Huffman tables optimised for the image (smaller, but two
+	 * passes over coefficients held for the whole image). */
+	int jpeg_optimize;
+};
+
+#define CF_SAVE_OPTS_DEFAULT { 90, 6, NULL, 1, 0 }
+
+/*
+ * Read one image from f (a file or stdin, read sequentially: no seeking)
+ * into img, a new CF_U8 [C, H, W] tensor with C in 1..4 -- or, for a
+ * NumPy .npy array ([H, W] or [C, H, W], see npy.h), a CF_F32 [C, H, W]
+ * tensor of any C holding the stored values unchanged (uint8 and uint16
+ * as their integer values, floats as they are).  16-bit samples
+ * are reduced to 8 bits by rounding: v8 = (v16 * 255 + 32767) / 65535,
+ * unless o->keep16, when img is CF_U16 instead (see struct cf_load_opts).
+ * A JPEG's EXIF orientation is applied, so img is upright, unless
+ * o->no_auto_orient.
+ * On failure returns a cf_err, writes a one-line lower-case message
+ * without the file name to errbuf ("truncated PNG data", "not a PNG,
+ * JPEG, PNM or NPY file"), and leaves img empty.  Truncated or corrupt
+ * data is an error, never silently filled -- unless o->lenient, when
+ * what can be recovered loads and errbuf holds one warning on success
+ * (empty when there was nothing to recover).
+ */
+int cf_img_load(FILE *f, const struct cf_load_opts *o, struct cf_tensor *img,
+    char *errbuf, size_t errlen);
+
+/*
+ * cf_img_load, also filling meta (zeroed first) with the input's EXIF
+ * orientation (a JPEG's APP1; already applied to img unless
+ * o->no_auto_orient) and ICC profile (PNG iCCP, JPEG APP2), which the
+ * caller releases with cf_img_meta_release -- also on failure.
+ * Malformed metadata is ignored, never an error.
+ */
+int cf_img_load_meta(FILE *f, const struct cf_load_opts *o,
+    struct cf_tensor *img, struct cf_img_meta *meta, char *errbuf,
+    size_t errlen);
+
+/*
+ * cf_img_save, also writing meta's ICC profile where the format holds one
+ * (PNG iCCP, JPEG APP2).  meta may be NULL (--strip).
+ */
+int cf_img_save_meta(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
+    const struct cf_save_opts *o, const struct cf_img_meta *meta,
+    char *errbuf, size_t errlen);
+
+void cf_img_meta_release(struct cf_img_meta *meta);
+
+/*
+ * Row-at-a-time decoding, for the streaming pipeline (stream.h): the
+ * header is read at open, then rows in order, then the trailer is checked
+ * at finish.  Rows are interleaved samples (RGBRGB...), W * C of them,
+ * uint8_t each, or uint16_t in native byte order when depth16.
+ *
+ * Some inputs are decoded whole at open instead (.npy, interlaced PNG, a
+ * JPEG turned upright by its EXIF orientation): then img holds the image
+ * as cf_img_load gives it and rows cannot be read; cf_img_reader_read_all
+ * serves both kinds.
+ */
+struct cf_img_reader {
+	size_t c, h, w;		/* the image's shape [C, H, W], upright */
+	int depth16;		/* rows hold uint16_t samples */
+	struct cf_tensor img;	/* the whole image, or empty */
+	/* Private to the codec (NULL when img is set). */
+	int (*rows)(struct cf_img_reader *r, void *buf, size_t n,
+	    char *errbuf, size_t errlen);
+	int (*finish)(struct cf_img_reader *r, char *errbuf, size_t errlen);
+	void (*close)(struct cf_img_reader *r);
+	void *priv;
+	/* Private to img.c. */
+	int lenient;
+	char note[256];		/* a lenient warning from a whole decode */
+};
+
+/*
+ * Read the header of the image in f (sniffed as cf_img_load does) and
+ * fill r, and meta (may be NULL) as cf_img_load_meta does.  Same limits,
+ * errors and messages as cf_img_load.  On success the caller ends with
+ * cf_img_reader_finish or cf_img_reader_close; on failure r is closed.
+ */
+int cf_img_reader_open(FILE *f, const struct cf_load_opts *o,
+    struct cf_img_meta *meta, struct cf_img_reader *r, char *errbuf,
+    size_t errlen);
+
+/* The next n rows (in order, never past h) into buf. */
+int cf_img_reader_rows(struct cf_img_reader *r, void *buf, size_t n,
+    char *errbuf, size_t errlen);
+
+/*
+ * After the last row: check the rest of the stream (PNG CRCs and IEND,
+ * JPEG warnings) and close r.  0 with errbuf holding one lenient warning
+ * or empty; or an error with its message, as cf_img_load would fail.
+ */
+int cf_img_reader_finish(struct cf_img_reader *r, char *errbuf,
+    size_t errlen);
+
+/* Release r (after an error, or instead of finishing).  Idempotent. */
+void cf_img_reader_close(struct cf_img_reader *r);
+
+/* Whatever r holds, as the tensor cf_img_load would give (r finished). */
+int cf_img_reader_read_all(struct cf_img_reader *r, struct cf_tensor *img,
+    char *errbuf, size_t errlen);
+
+/*
+ * Row-at-a-time encoding of an image [c, h, w] to f as fmt (PNG, JPEG,
+ * PNM, PAM; not .npy), rows as cf_img_reader gives them.  The header
+ * (and meta's ICC profile, meta may be NULL) is written at open, rows in
+ * order, and the trailer at finish, which also releases wr; on any error
+ * the caller calls cf_img_writer_close.  Same checks and messages as
+ * cf_img_save.
+ */
+struct cf_img_writer {
+	size_t c, h, w;
+	int depth16;
+	/* Private to the codec. */
+	int (*rows)(struct cf_img_writer *wr, const void *buf, size_t n,
+	    char *errbuf, size_t errlen);
+	int (*finish)(struct cf_img_writer *wr, char *errbuf, size_t errlen);
+	void (*close)(struct cf_img_writer *wr);
+	void *priv;
+};
+
+int cf_img_writer_open(FILE *f, enum cf_format fmt, size_t c, size_t h,
+    size_t w, int depth16, const struct cf_save_opts *o,
+    const struct cf_img_meta *meta, struct cf_img_writer *wr, char *errbuf,
+    size_t errlen);
+int cf_img_writer_rows(struct cf_img_writer *wr, const void *buf, size_t n,
+    char *errbuf, size_t errlen);
+int cf_img_writer_finish(struct cf_img_writer *wr, char *errbuf,
+    size_t errlen);
+void cf_img_writer_close(struct cf_img_writer *wr);
+
+/* Whether fmt has a row writer (cf_img_writer_open can succeed). */
+int cf_img_format_streams(enum cf_format fmt);
+
+/*
+ * Turn img ([C, H, W], any dtype) upright for EXIF orientation 2..8 (1 and
+ * anything else: unchanged): mirror, rotate, transpose.  For 5..8 H and W
+ * swap.  Returns 0 or CF_ENOMEM (img unchanged).
+ */
+int cf_img_orient(struct cf_tensor *img, int orientation);
+
+/*
+ * Encode img (CF_U8 [C, H, W], C in 1..4) to f in format fmt.  PNG and
+ * PNM/PAM also take CF_U16 (written as 16-bit PNG, maxval 65535); JPEG
+ * does not.  CF_FMT_NPY also takes CF_F32 and any number of channels.  The caller
+ * has already dropped alpha for formats that cannot hold it (JPEG).
+ * Returns CF_EIO with a message when a write fails, CF_ESHAPE when fmt
+ * cannot hold C channels.
+ */
+int cf_img_save(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
+    const struct cf_save_opts *o, char *errbuf, size_t errlen);
+
+/*
+ * The shape [C, H, W] cf_img_load would give, from the header alone (no
+ * pixel is decoded; img_probe.c), checked against o.  Same messages and
+ * errors as cf_img_load for what it reads.
+ */
+int cf_img_probe(FILE *f, const struct cf_load_opts *o, size_t *shape,
+    char *errbuf, size_t errlen);
+
+/*
+ * The format implied by a file name's extension (case-insensitive):
+ * .png, .jpg/.jpeg, .pgm/.ppm/.pnm, .pam, .npy.  CF_FMT_UNKNOWN otherwise.
+ */
+enum cf_format cf_img_format_from_name(const char *path);
+
+/* The format named by a -f argument: png, jpeg/jpg, pnm, pam, npy. */
+enum cf_format cf_img_format_parse(const char *name);
+
+/* Whether fmt can store an alpha channel. */
+int cf_img_format_has_alpha(enum cf_format fmt);
+
+/*
+ * Per-format entry points, called only through img.c's table.  A codec
+ * has load or open_reader (img.c builds the other from it), and save or
+ * open_writer likewise.
+ */
+struct cf_img_codec {
+	const char *name;
+	/* magic: the first nmagic bytes, already consumed from f */
+	int (*load)(FILE *f, const unsigned char *magic, size_t nmagic,
+	    const struct cf_load_opts *o, struct cf_tensor *img,
+	    char *errbuf, size_t errlen);
+	int (*save)(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
+	    const struct cf_save_opts *o, char *errbuf, size_t errlen);
+	/* Fill r (shape, depth16, the row functions) after the header. */
+	int (*open_reader)(FILE *f, const unsigned char *magic,
+	    size_t nmagic, const struct cf_load_opts *o,
+	    struct cf_img_reader *r, char *errbuf, size_t errlen);
+	/* wr->c, h, w, depth16 are set; o->meta holds the ICC profile. */
+	int (*open_writer)(FILE *f, enum cf_format fmt,
+	    const struct cf_save_opts *o, struct cf_img_writer *wr,
+	    char *errbuf, size_t errlen);
+};
+
+extern const struct cf_img_codec cf_codec_png;
+extern const struct cf_img_codec cf_codec_jpeg;
+extern const struct cf_img_codec cf_codec_pnm;
+extern const struct cf_img_codec cf_codec_npy;
+
+/* Shared by the codecs: the EXIF orientation (1..8) in an APP1 payload
+ * of n bytes ("Exif\0\0" and a TIFF header), 0 when none or malformed;
+ * every read is bounds-checked. */
+int cf_img_exif_orientation(const unsigned char *app1, size_t n);
+
+/*
+ * Row y of img (CF_U8 or CF_U16 [C, H, W]) as interleaved samples, the
+ * rows of cf_img_writer: uint8_t, or uint16_t in native byte order.
+ */
+void cf_img_interleave_row(const struct cf_tensor *img, size_t y,
+    void *row);
+
+/* The other way: interleaved row into row y of img. */
+void cf_img_deinterleave_row(const void *row, struct cf_tensor *img,
+    size_t y);
+
+/* Shared by the codecs: check w, h against o, write a message, return
+ * CF_EOVERFLOW or 0.  Zero dimensions are CF_EFORMAT. */
+int cf_img_check_size(uint64_t w, uint64_t h, const struct cf_load_opts *o,
+    char *errbuf, size_t errlen);
+
+#endif

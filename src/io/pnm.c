@@ -1,0 +1,546 @@
+/*
+ * img_pnm.c - binary PNM: PGM (P5), PPM (P6) and PAM (P7).
+ *
+ * Samples of any maxval 1..65535 (one byte each up to 255, two bytes big
+ * endian above) are scaled to 0..255 by rounding:
+ * v8 = (v * 255 + maxval / 2) / maxval -- or, with o->keep16 and maxval
+ * > 255, to 0..65535: v16 = (v * 65535 + maxval / 2) / maxval, a CF_U16
+ * tensor (CF_U16 tensors are written with maxval 65535).  A sample above maxval is an
+ * error, as netpbm's readers treat it.  Only the first image of a
+ * multi-image stream is read.
+ *
+ * Images are read and written a few rows at a time (struct
+ * cf_img_reader, cf_img_writer); img.c builds whole-image loads and saves
+ * on these.  Rows hold interleaved samples, as the raster stores them.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/img.h"
+
+#define NUM_MAX 0xffffffffUL	/* no header number is larger */
+
+/* Sequential reader that serves img.c's magic bytes first. */
+struct rd {
+	FILE *f;
+	const unsigned char *pre;
+	size_t npre, ipre;
+	int back;		/* one pushed-back byte, or EOF */
+};
+
+static int
+getb(struct rd *r)
+{
+	int c;
+
+	if (r->back != EOF) {
+		c = r->back;
+		r->back = EOF;
+		return c;
+	}
+	if (r->ipre < r->npre)
+		return r->pre[r->ipre++];
+	return getc(r->f);
+}
+
+/* Read exactly n bytes; returns the number read. */
+static size_t
+readn(struct rd *r, unsigned char *buf, size_t n)
+{
+	size_t got = 0;
+
+	if (n && r->back != EOF) {
+		buf[got++] = (unsigned char)r->back;
+		r->back = EOF;
+	}
+	while (got < n && r->ipre < r->npre)
+		buf[got++] = r->pre[r->ipre++];
+	if (got < n)
+		got += fread(buf + got, 1, n - got, r->f);
+	return got;
+}
+
+static int
+is_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
+	    c == '\f';
+}
+
+static int
+eof_error(struct rd *r, char *errbuf, size_t errlen, const char *what)
+{
+	if (ferror(r->f)) {
+		snprintf(errbuf, errlen, "read error: %s", strerror(errno));
+		return CF_EIO;
+	}
+	snprintf(errbuf, errlen, "truncated PNM %s", what);
+	return CF_EFORMAT;
+}
+
+/*
+ * One decimal number of a P5/P6 header, after whitespace and '#'
+ * comments.  The byte after the digits must be whitespace (or a comment,
+ * except after the last number); it is consumed, so after maxval the
+ * raster starts, as the format says.
+ */
+static int
+pnm_number(struct rd *r, unsigned long *v, int last, char *errbuf,
+    size_t errlen)
+{
+	int c, n = 0;
+
+	for (;;) {
+		c = getb(r);
+		if (c == '#') {
+			while ((c = getb(r)) != EOF && c != '\n' && c != '\r')
+				;
+		}
+		if (c == EOF)
+			return eof_error(r, errbuf, errlen, "header");
+		if (!is_space(c))
+			break;
+	}
+	for (*v = 0; c >= '0' && c <= '9'; c = getb(r), n++) {
+		if (*v > (NUM_MAX - 9) / 10) {
+			snprintf(errbuf, errlen, "invalid PNM header: number "
+			    "too large");
+			return CF_EFORMAT;
+		}
+		*v = *v * 10 + (unsigned long)(c - '0');
+	}
+	if (c == EOF && n)
+		return eof_error(r, errbuf, errlen, "header");
+	if (!n || !(is_space(c) || (c == '#' && !last))) {
+		snprintf(errbuf, errlen, "invalid PNM header");
+		return CF_EFORMAT;
+	}
+	if (c == '#')
+		r->back = c;
+	return 0;
+}
+
+/* One PAM header line without its newline; overlong lines are cut. */
+static int
+pam_line(struct rd *r, char *buf, size_t len, char *errbuf, size_t errlen)
+{
+	size_t n = 0;
+	int c;
+
+	while ((c = getb(r)) != '\n') {
+		if (c == EOF)
+			return eof_error(r, errbuf, errlen, "header");
+		if (n + 1 < len)
+			buf[n++] = (char)c;
+	}
+	buf[n] = '\0';
+	return 0;
+}
+
+static int
+parse_ulong(const char *s, unsigned long *v)
+{
+	char *end;
+
+	while (is_space((unsigned char)*s))
+		s++;
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	if (errno || *v > NUM_MAX)
+		return -1;
+	while (is_space((unsigned char)*end))
+		end++;
+	return *end ? -1 : 0;
+}
+
+static int
+pam_header(struct rd *r, unsigned long *w, unsigned long *h,
+    unsigned long *depth, unsigned long *maxval, char *errbuf,
+    size_t errlen)
+{
+	static const char *keys[] = { "WIDTH", "HEIGHT", "DEPTH", "MAXVAL" };
+	unsigned long *vals[] = { w, h, depth, maxval };
+	int seen[4] = { 0 };
+	char line[256], *p, *key;
+	size_t i, klen;
+	int err, c;
+
+	/* The rest of the "P7" line. */
+	if ((c = getb(r)) != '\n') {
+		if (c == EOF)
+			return eof_error(r, errbuf, errlen, "header");
+		snprintf(errbuf, errlen, "invalid PAM header");
+		return CF_EFORMAT;
+	}
+	for (;;) {
+		if ((err = pam_line(r, line, sizeof(line), errbuf, errlen)))
+			return err;
+		for (p = line; is_space((unsigned char)*p); p++)
+			;
+		if (!*p || *p == '#')
+			continue;
+		for (key = p; *p && !is_space((unsigned char)*p); p++)
+			;
+		klen = (size_t)(p - key);
+		if (klen == 6 && memcmp(key, "ENDHDR", 6) == 0)
+			break;
+		if (klen == 8 && memcmp(key, "TUPLTYPE", 8) == 0)
+			continue;	/* depth alone decides the layout */
+		for (i = 0; i < 4; i++)
+			if (klen == strlen(keys[i]) &&
+			    memcmp(key, keys[i], klen) == 0)
+				break;
+		if (i == 4 || parse_ulong(p, vals[i])) {
+			snprintf(errbuf, errlen, "invalid PAM header line "
+			    "'%.40s'", key);
+			return CF_EFORMAT;
+		}
+		seen[i] = 1;
+	}
+	for (i = 0; i < 4; i++)
+		if (!seen[i]) {
+			snprintf(errbuf, errlen, "PAM header has no %s",
+			    keys[i]);
+			return CF_EFORMAT;
+		}
+	return 0;
+}
+
+/* A row reader's state. */
+struct prd {
+	struct rd rd;
+	unsigned char magic[16];	/* img.c's bytes outlive its call */
+	unsigned long maxval;
+	size_t bps;		/* bytes per stored sample: 1 or 2 */
+	size_t rowbytes;	/* stored bytes per row */
+	size_t y;		/* rows read so far */
+	uint16_t *lut;		/* stored sample -> 8 or 16 bits */
+	unsigned char *narrow;	/* a stored row, when 16 bits become 8 */
+};
+
+static void
+pnm_close_reader(struct cf_img_reader *r)
+{
+	struct prd *p = r->priv;
+
+	if (!p)
+		return;
+	free(p->lut);
+	free(p->narrow);
+	free(p);
+	r->priv = NULL;
+}
+
+/*
+ * Scale n stored samples at in to 8 or 16 bits at out, which may be in
+ * itself: a sample takes as many bytes out as in, or fewer, so the write
+ * never overtakes the read.  A sample over maxval is an error, as
+ * netpbm's readers treat it.
+ */
+static int
+scale_samples(struct cf_img_reader *r, const unsigned char *in, void *out,
+    size_t n, char *errbuf, size_t errlen)
+{
+	struct prd *p = r->priv;
+	uint16_t *out16 = out;
+	unsigned char *out8 = out;
+	unsigned long v;
+	size_t i;
+
+	/* 8-bit samples of maxval 255 are what they are: nothing to do */
+	if (p->bps == 1 && p->maxval == 255 && !r->depth16 && in == out)
+		return 0;
+	for (i = 0; i < n; i++) {
+		v = p->bps == 1 ? in[i] :
+		    (unsigned long)in[2 * i] << 8 | in[2 * i + 1];
+		if (v > p->maxval) {
+			snprintf(errbuf, errlen, "PNM sample %lu is over "
+			    "maxval %lu", v, p->maxval);
+			return CF_EFORMAT;
+		}
+		if (r->depth16)
+			out16[i] = p->lut[v];
+		else
+			out8[i] = (unsigned char)p->lut[v];
+	}
+	return 0;
+}
+
+/*
+ * Rows stored as wide as buf's are read whole into it and scaled there.
+ * Of a short read the complete rows are checked first, so a bad sample
+ * is reported before a truncation after it, as row by row would.
+ */
+static int
+rows_in_place(struct cf_img_reader *r, unsigned char *buf, size_t n,
+    char *errbuf, size_t errlen)
+{
+	struct prd *p = r->priv;
+	size_t want = n * p->rowbytes, got, full;
+	int err;
+
+	got = readn(&p->rd, buf, want);
+	full = got / p->rowbytes;
+	if ((err = scale_samples(r, buf, buf, full * r->w * r->c, errbuf,
+	    errlen)))
+		return err;
+	p->y += full;
+	if (got != want)
+		return eof_error(&p->rd, errbuf, errlen, "data");
+	return 0;
+}
+
+static int
+pnm_rows(struct cf_img_reader *r, void *buf, size_t n, char *errbuf,
+    size_t errlen)
+{
+	struct prd *p = r->priv;
+	size_t i, ns = r->w * r->c;
+	int err;
+
+	if (n > r->h - p->y) {
+		snprintf(errbuf, errlen, "read past the last row");
+		return CF_EINVAL;
+	}
+	if (!p->narrow)
+		return rows_in_place(r, buf, n, errbuf, errlen);
+	/* 16-bit samples to 8 bits: through a row of their own. */
+	for (i = 0; i < n; i++, p->y++) {
+		if (readn(&p->rd, p->narrow, p->rowbytes) != p->rowbytes)
+			return eof_error(&p->rd, errbuf, errlen, "data");
+		if ((err = scale_samples(r, p->narrow,
+		    (unsigned char *)buf + i * ns, ns, errbuf, errlen)))
+			return err;
+	}
+	return 0;
+}
+
+/* Only the first image is read: nothing after it is checked. */
+static int
+pnm_finish(struct cf_img_reader *r, char *errbuf, size_t errlen)
+{
+	(void)r, (void)errbuf, (void)errlen;
+	return 0;
+}
+
+/* The header after the magic: w, h, depth (channels) and maxval. */
+static int
+pnm_header(struct rd *rd, const unsigned char *magic, size_t nmagic,
+    unsigned long *w, unsigned long *h, unsigned long *depth,
+    unsigned long *maxval, char *errbuf, size_t errlen)
+{
+	int type = magic[1], err;
+
+	/* magic[0..1] is "P1".."P7"; the header continues at magic[2]. */
+	if (type < '5') {
+		snprintf(errbuf, errlen, "unsupported PNM type P%c (only "
+		    "binary P5, P6 and P7 load)", type);
+		return CF_EFORMAT;
+	}
+	if (type == '7')
+		return pam_header(rd, w, h, depth, maxval, errbuf, errlen);
+	*depth = type == '5' ? 1 : 3;
+	/* The magic must be followed by whitespace. */
+	if (nmagic > 2 && !is_space(magic[2])) {
+		snprintf(errbuf, errlen, "invalid PNM header");
+		return CF_EFORMAT;
+	}
+	if (!(err = pnm_number(rd, w, 0, errbuf, errlen)) &&
+	    !(err = pnm_number(rd, h, 0, errbuf, errlen)))
+		err = pnm_number(rd, maxval, 1, errbuf, errlen);
+	return err;
+}
+
+static int
+pnm_open_reader(FILE *f, const unsigned char *magic, size_t nmagic,
+    const struct cf_load_opts *o, struct cf_img_reader *r, char *errbuf,
+    size_t errlen)
+{
+	struct prd *p;
+	unsigned long w = 0, h = 0, depth = 0, maxval = 0, v;
+	int err;
+
+	if (!(p = calloc(1, sizeof(*p)))) {
+		snprintf(errbuf, errlen, "out of memory");
+		return CF_ENOMEM;
+	}
+	r->priv = p;
+	r->close = pnm_close_reader;
+	if (nmagic > sizeof(p->magic))
+		nmagic = sizeof(p->magic);
+	memcpy(p->magic, magic, nmagic);
+	p->rd = (struct rd){ f, p->magic, nmagic, 2, EOF };
+	if ((err = pnm_header(&p->rd, p->magic, nmagic, &w, &h, &depth,
+	    &maxval, errbuf, errlen)) ||
+	    (err = cf_img_check_size(w, h, o, errbuf, errlen)))
+		goto fail;
+	if (depth < 1 || depth > 4) {
+		snprintf(errbuf, errlen, "unsupported PAM depth %lu (1 to 4 "
+		    "load)", depth);
+		err = CF_EFORMAT;
+		goto fail;
+	}
+	if (maxval < 1 || maxval > 65535) {
+		snprintf(errbuf, errlen, "PNM maxval %lu is not in 1..65535",
+		    maxval);
+		err = CF_EFORMAT;
+		goto fail;
+	}
+	p->maxval = maxval;
+	p->bps = maxval > 255 ? 2 : 1;
+	if (cf_size_mul(w, depth * p->bps, &p->rowbytes)) {
+		snprintf(errbuf, errlen, "image too large");
+		err = CF_EOVERFLOW;
+		goto fail;
+	}
+	r->c = depth;
+	r->h = h;
+	r->w = w;
+	r->depth16 = p->bps == 2 && o->keep16;
+	if (!(p->lut = malloc((maxval + 1) * sizeof(*p->lut))) ||
+	    (p->bps == 2 && !r->depth16 &&
+	    !(p->narrow = malloc(p->rowbytes)))) {
+		snprintf(errbuf, errlen, "out of memory");
+		err = CF_ENOMEM;
+		goto fail;
+	}
+	for (v = 0; v <= maxval; v++)
+		p->lut[v] = (uint16_t)((v * (r->depth16 ? 65535 : 255) +
+		    maxval / 2) / maxval);
+	r->rows = pnm_rows;
+	r->finish = pnm_finish;
+	return 0;
+fail:
+	pnm_close_reader(r);
+	r->close = NULL;
+	return err;
+}
+
+static int
+write_error(char *errbuf, size_t errlen)
+{
+	snprintf(errbuf, errlen, "write error: %s", strerror(errno));
+	return CF_EIO;
+}
+
+/* Rows of 16-bit samples go out big endian through this many bytes. */
+#define SWAPBUF 65536
+
+/* A row writer's state. */
+struct pwr {
+	FILE *f;
+	size_t rowbytes;	/* bytes per written row */
+	unsigned char *swap;	/* SWAPBUF bytes, for 16-bit rows */
+};
+
+static void
+pnm_close_writer(struct cf_img_writer *wr)
+{
+	struct pwr *p = wr->priv;
+
+	if (!p)
+		return;
+	free(p->swap);
+	free(p);
+	wr->priv = NULL;
+}
+
+/* n native 16-bit samples to f, big endian. */
+static int
+write16(struct pwr *p, const uint16_t *s, size_t n, char *errbuf,
+    size_t errlen)
+{
+	size_t m, i;
+
+	while (n > 0) {
+		m = n < SWAPBUF / 2 ? n : SWAPBUF / 2;
+		for (i = 0; i < m; i++) {
+			p->swap[2 * i] = s[i] >> 8;
+			p->swap[2 * i + 1] = s[i] & 0xff;
+		}
+		if (fwrite(p->swap, 1, 2 * m, p->f) != 2 * m)
+			return write_error(errbuf, errlen);
+		s += m;
+		n -= m;
+	}
+	return 0;
+}
+
+static int
+pnm_write_rows(struct cf_img_writer *wr, const void *buf, size_t n,
+    char *errbuf, size_t errlen)
+{
+	struct pwr *p = wr->priv;
+
+	if (wr->depth16)
+		return write16(p, buf, n * wr->w * wr->c, errbuf, errlen);
+	if (fwrite(buf, p->rowbytes, n, p->f) != n)
+		return write_error(errbuf, errlen);
+	return 0;
+}
+
+static int
+pnm_write_finish(struct cf_img_writer *wr, char *errbuf, size_t errlen)
+{
+	struct pwr *p = wr->priv;
+
+	if (fflush(p->f) == EOF)
+		return write_error(errbuf, errlen);
+	return 0;
+}
+
+/* P5/P6 for gray and RGB as pnm; P7 (PAM) otherwise. */
+static int
+write_header(FILE *f, enum cf_format fmt, size_t nc, size_t h, size_t w,
+    unsigned maxval)
+{
+	static const char *tupltypes[] = { "GRAYSCALE", "GRAYSCALE_ALPHA",
+	    "RGB", "RGB_ALPHA" };
+
+	if (fmt == CF_FMT_PNM && (nc == 1 || nc == 3))
+		return fprintf(f, "P%c\n%zu %zu\n%u\n", nc == 1 ? '5' : '6',
+		    w, h, maxval);
+	/* no tuple type past 4 */
+	return fprintf(f, "P7\nWIDTH %zu\nHEIGHT %zu\nDEPTH %zu\n"
+	    "MAXVAL %u\n%s%s%sENDHDR\n", w, h, nc, maxval,
+	    nc <= 4 ? "TUPLTYPE " : "", nc <= 4 ? tupltypes[nc - 1] : "",
+	    nc <= 4 ? "\n" : "");
+}
+
+static int
+pnm_open_writer(FILE *f, enum cf_format fmt, const struct cf_save_opts *o,
+    struct cf_img_writer *wr, char *errbuf, size_t errlen)
+{
+	struct pwr *p;
+	size_t bytes = wr->depth16 ? 2 : 1;
+
+	(void)o;
+	if (write_header(f, fmt, wr->c, wr->h, wr->w,
+	    wr->depth16 ? 65535 : 255) < 0)
+		return write_error(errbuf, errlen);
+	if (!(p = calloc(1, sizeof(*p)))) {
+		snprintf(errbuf, errlen, "out of memory");
+		return CF_ENOMEM;
+	}
+	wr->priv = p;
+	wr->close = pnm_close_writer;
+	p->f = f;
+	if (cf_size_mul(wr->w, wr->c * bytes, &p->rowbytes)) {
+		snprintf(errbuf, errlen, "image too large");
+		return CF_EOVERFLOW;
+	}
+	if (wr->depth16 && !(p->swap = malloc(SWAPBUF))) {
+		snprintf(errbuf, errlen, "out of memory");
+		return CF_ENOMEM;
+	}
+	wr->rows = pnm_write_rows;
+	wr->finish = pnm_write_finish;
+	return 0;
+}
+
+const struct cf_img_codec cf_codec_pnm = {
+	"pnm", NULL, NULL, pnm_open_reader, pnm_open_writer
+};
