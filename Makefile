@@ -37,10 +37,10 @@ LIBS = $(PKG_LIBS) -lm -pthread
 
 # The layers (src/README): base <- io <- kernels <- engine <- cli.  The
 # first four make the internal library; the command line links it.
-BASE = base/tensor
-IO = io/img io/png io/jpeg io/pnm io/npy io/probe
-KERNELS = kernels/kernel kernels/peers kernels/presets
-ENGINE = engine/conv engine/conv_ref engine/conv_fast engine/conv_transpose \
+BASE = base/err base/parallel base/tensor
+IO = io/img io/img_util io/png io/jpeg io/pnm io/npy io/probe
+KERNELS = kernels/kernel kernels/stage kernels/peers kernels/presets
+ENGINE = engine/conv engine/conv_geom engine/conv_ref engine/conv_fast engine/conv_transpose \
 	engine/conv_rows engine/pool engine/convert engine/alpha engine/info \
 	engine/stream engine/stream_plan engine/stream_strip
 CLI = cli/main cli/options cli/help cli/pipeline cli/output cli/print \

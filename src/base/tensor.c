@@ -10,23 +10,6 @@
 /* Tensors of at least this many bytes get their own mapping. */
 #define HUGE_TENSOR (8u << 20)
 
-const char *
-cf_strerror(int err)
-{
-	switch (err) {
-	case CF_OK:		return "success";
-	case CF_ENOMEM:		return "out of memory";
-	case CF_EIO:		return "input/output error";
-	case CF_EFORMAT:	return "invalid or unsupported data";
-	case CF_EKERNEL:	return "invalid kernel";
-	case CF_ESHAPE:		return "shapes do not match";
-	case CF_EOVERFLOW:	return "size too large";
-	case CF_EINVAL:		return "invalid argument";
-	case CF_ENOENT:		return "not found";
-	}
-	return "unknown error";
-}
-
 size_t
 cf_dtype_size(enum cf_dtype dtype)
 {

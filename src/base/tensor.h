@@ -1,5 +1,5 @@
 /*
- * tensor.h - the tensor type every module shares, and the error codes.
+ * tensor.h - the tensor type every module shares.
  *
  * Images are [C, H, W] (C = 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA, in that
  * channel order); kernels are [C_out, C_in/groups, KH, KW], the layout of
@@ -11,21 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* 0 is success; every core function returns 0 or one of these. */
-enum cf_err {
-	CF_OK = 0,
-	CF_ENOMEM,	/* allocation failed */
-	CF_EIO,		/* read or write failed */
-	CF_EFORMAT,	/* input data is not what it claims, or unsupported */
-	CF_EKERNEL,	/* kernel could not be parsed or built */
-	CF_ESHAPE,	/* shapes do not fit together (channels, empty output) */
-	CF_EOVERFLOW,	/* a size product overflows, or exceeds a limit */
-	CF_EINVAL,	/* invalid argument or parameter value */
-	CF_ENOENT,	/* no such preset, library kernel or file */
-};
-
-/* A static, lower-case description of err, never NULL. */
-const char *cf_strerror(int err);
+#include "base/err.h"
 
 enum cf_dtype {
 	CF_U8,		/* 8-bit samples, 0..255 */

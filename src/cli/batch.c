@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/parallel.h"
 #include "cli/batch.h"
 #include "cli/util.h"
 
@@ -187,7 +188,7 @@ struct run {
 	void *ctx;
 	int threads;		/* engine threads per file */
 	pthread_mutex_t lock;
-	size_t next, done, failed;
+	size_t done, failed;
 	int in_failed, out_failed;
 	struct timespec start;
 };
@@ -222,43 +223,33 @@ draw_progress(const struct run *r)
 	funlockfile(stderr);
 }
 
-static void *
-worker(void *arg)
+/* File i of the batch, on one of the workers. */
+static void
+one_file(void *arg, size_t i)
 {
 	struct run *r = arg;
-	size_t i;
 	int rc;
 
-	for (;;) {
-		pthread_mutex_lock(&r->lock);
-		i = r->next++;
-		pthread_mutex_unlock(&r->lock);
-		if (i >= r->b->n)
-			break;
-		rc = r->fn(r->ctx, r->b->inputs[i], r->b->outputs[i],
-		    r->threads);
-		pthread_mutex_lock(&r->lock);
-		r->done++;
-		if (rc) {
-			r->failed++;
-			if (rc == EXIT_OUTPUT)
-				r->out_failed = 1;
-			else
-				r->in_failed = 1;
-		}
-		if (r->b->progress)
-			draw_progress(r);
-		pthread_mutex_unlock(&r->lock);
+	rc = r->fn(r->ctx, r->b->inputs[i], r->b->outputs[i], r->threads);
+	pthread_mutex_lock(&r->lock);
+	r->done++;
+	if (rc) {
+		r->failed++;
+		if (rc == EXIT_OUTPUT)
+			r->out_failed = 1;
+		else
+			r->in_failed = 1;
 	}
-	return NULL;
+	if (r->b->progress)
+		draw_progress(r);
+	pthread_mutex_unlock(&r->lock);
 }
 
 int
 cf_batch_run(struct cf_batch *b, cf_batch_fn *fn, void *ctx)
 {
 	struct run r = { .b = b, .fn = fn, .ctx = ctx };
-	pthread_t *tid;
-	size_t nw, started, i;
+	size_t nw;
 
 	if (b->dir)
 		make_dir(b->dir);
@@ -275,15 +266,8 @@ cf_batch_run(struct cf_batch *b, cf_batch_fn *fn, void *ctx)
 		set_status_line(1);
 		draw_progress(&r);
 	}
-	tid = xmalloc(nw * sizeof(*tid));
-	/* the calling thread is a worker too, and the only one if need be */
-	for (started = 0; started + 1 < nw; started++)
-		if (pthread_create(&tid[started], NULL, worker, &r))
-			break;
-	worker(&r);
-	for (i = 0; i < started; i++)
-		pthread_join(tid[i], NULL);
-	free(tid);
+	/* files in order, min(jobs, n) at a time */
+	cf_parallel_for(b->n, (int)nw, one_file, &r);
 	pthread_mutex_destroy(&r.lock);
 	if (b->progress) {
 		set_status_line(0);

@@ -9,7 +9,7 @@
 
 #include <stdio.h>
 
-#include "kernels/kernel.h"
+#include "kernels/stage.h"
 
 /* Remember where the executable lives (argv[0] as a fallback). */
 void lib_init(const char *argv0);

@@ -253,16 +253,16 @@ emit_stream(FILE *f, void *ctx)
 	rc = cf_stream_run(&io->job, stream_read, io, stream_write, io,
 	    &clip, err, sizeof(err));
 	if (!rc && cf_img_reader_finish(io->r, io->rerr, sizeof(io->rerr)))
-		rc = CF_STREAM_EREAD;
+		rc = CF_EREAD;
 	if (rc) {
 		cf_img_writer_close(&io->wr);
-		if (rc == CF_STREAM_EREAD)
+		if (rc == CF_EREAD)
 			error("'%s': %s", o->input, io->rerr);
-		else if (rc == CF_STREAM_EWRITE)
+		else if (rc == CF_EWRITE)
 			error("'%s': %s", o->output, io->werr);
 		else
 			chain_error(o, io->job.st->name, err);
-		return rc == CF_STREAM_EWRITE ? EXIT_OUTPUT : EXIT_INPUT;
+		return rc == CF_EWRITE ? EXIT_OUTPUT : EXIT_INPUT;
 	}
 	if (io->rerr[0])
 		warn("'%s': %s (--lenient)", o->input, io->rerr);

@@ -34,13 +34,13 @@
  * thread count.
  */
 #include <math.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/parallel.h"
 #include "engine/conv.h"
 
 /*
@@ -61,7 +61,7 @@
 
 #define BAND_ROWS 32		/* output rows per band */
 #define COL_BLOCK 512		/* output columns per accumulator block */
-#define MAX_THREADS 256
+#define MAX_THREADS CF_PARALLEL_MAX
 
 struct job {
 	const float *x;		/* [C, H, W] contiguous */
@@ -392,45 +392,26 @@ magnitude(float *restrict a, const float *restrict b, size_t lo, size_t hi)
 struct mag_job {
 	float *a;
 	const float *b;
-	size_t lo, hi;
+	size_t n, nt;		/* samples, slices */
 };
 
-static void *
-mag_worker(void *arg)
+static void
+mag_slice(void *arg, size_t t)
 {
 	struct mag_job *m = arg;
+	size_t lo = m->n / m->nt * t;
 
-	magnitude(m->a, m->b, m->lo, m->hi);
-	return NULL;
+	magnitude(m->a, m->b, lo, t + 1 == m->nt ? m->n : lo + m->n / m->nt);
 }
 
 void
 cf_conv_magnitude(float *a, const float *b, size_t n, int threads)
 {
-	struct mag_job m[MAX_THREADS];
-	pthread_t tid[MAX_THREADS];
-	size_t nt = threads > 1 ? (size_t)threads : 1, t, started;
+	struct mag_job m = { a, b, n, threads > 1 ? (size_t)threads : 1 };
 
-	if (nt > MAX_THREADS)
-		nt = MAX_THREADS;
 	if (n < (size_t)1 << 16)
-		nt = 1;
-	for (t = 0; t < nt; t++) {
-		m[t].a = a;
-		m[t].b = b;
-		m[t].lo = n / nt * t;
-		m[t].hi = t + 1 == nt ? n : n / nt * (t + 1);
-	}
-	for (started = 0; started + 1 < nt; started++)
-		if (pthread_create(&tid[started], NULL, mag_worker,
-		    &m[started + 1]))
-			break;
-	/* this thread takes slice 0 and any slice not started */
-	mag_worker(&m[0]);
-	for (t = started + 1; t < nt; t++)
-		mag_worker(&m[t]);
-	for (t = 0; t < started; t++)
-		pthread_join(tid[t], NULL);
+		m.nt = 1;
+	cf_parallel_for(m.nt, (int)m.nt, mag_slice, &m);
 }
 
 /* The most padded rows one band reads. */
@@ -442,8 +423,9 @@ band_rows(const struct job *j)
 	return (b - 1) * j->sh + (j->kh - 1) * j->dh + 1;
 }
 
-static void *
-worker(void *arg)
+/* One of the threads: bands until none is left. */
+static void
+worker(void *arg, size_t t)
 {
 	struct job *j = arg;
 	size_t band, i0, i1, nr, g, c, o, i, jb, n, cg = j->cg;
@@ -493,7 +475,7 @@ out:
 	free(hb);
 	free(acc);
 	free(buf);
-	return NULL;
+	(void)t;
 }
 
 /* The exponent of the lowest set bit of a non-zero finite f. */
@@ -664,8 +646,6 @@ cf_conv2d_fast(const struct cf_tensor *x, const struct cf_kernel *k,
 	size_t yshape[3], after, kh, kw, nw, i, q, c, n, nt;
 	float *wf = NULL;
 	double *col = NULL, *row = NULL;
-	pthread_t tid[MAX_THREADS];
-	size_t started = 0;
 	struct cf_kernel kf;
 	int err;
 
@@ -806,12 +786,7 @@ cf_conv2d_fast(const struct cf_tensor *x, const struct cf_kernel *k,
 		nt = j.nbands;
 	if ((double)j.co * j.ho * j.wo * j.cg * kh * kw < 1e6)
 		nt = 1;
-	for (started = 0; started + 1 < nt; started++)
-		if (pthread_create(&tid[started], NULL, worker, &j))
-			break;	/* fewer threads: the same result */
-	worker(&j);
-	for (i = 0; i < started; i++)
-		pthread_join(tid[i], NULL);
+	cf_parallel_for(nt, (int)nt, worker, &j);
 	err = atomic_load(&j.err);
 	if (err) {
 		cf_tensor_release(y);

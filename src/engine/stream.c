@@ -6,10 +6,11 @@
  * STRIP_ROWS rows: a worker takes the next strip as soon as its input
  * rows are in the ring and its output slot is free, turns those rows
  * into padded float planes and computes the strip in blocks of COLS
- * columns so that its rows stay in cache (stream_strip.c).  This thread
- * reads rows as soon as no strip still to compute needs their ring slot,
- * and a writer thread writes finished strips in order: decoding,
- * filtering and encoding overlap, with no barrier between them.
+ * columns so that its rows stay in cache (stream_strip.c).  Rows are read
+ * as soon as no strip still to compute needs their ring slot, and
+ * finished strips are written in order, each by whichever thread of the
+ * pool is free (participant()): decoding, filtering and encoding overlap,
+ * with no barrier between them.
  *
  * Exactness.  conv_rows.c sums in float; for each output channel a bound
  * E on |its float - the reference's float| is derived in stream_plan.c
@@ -34,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/parallel.h"
 #include "engine/stream_int.h"
 
 /* The output slot of strip si. */
@@ -48,32 +50,6 @@ static int
 strip_ready(const struct eng *e, size_t si)
 {
 	return (long)e->nread > e->need[si] && si < e->wdone + e->nos;
-}
-
-static void *
-worker(void *arg)
-{
-	struct scratch *s = arg;
-	struct eng *e = s->e;
-	size_t si;
-
-	pthread_mutex_lock(&e->mu);
-	for (;;) {
-		while (!e->stop && e->next < e->ns && !strip_ready(e, e->next))
-			pthread_cond_wait(&e->cv, &e->mu);
-		if (e->stop || e->next >= e->ns)
-			break;
-		si = e->next++;
-		pthread_mutex_unlock(&e->mu);
-		stream_run_strip(e, s, si, slot(e, si));
-		pthread_mutex_lock(&e->mu);
-		e->computed[si] = 1;
-		while (e->cdone < e->ns && e->computed[e->cdone])
-			e->cdone++;
-		pthread_cond_broadcast(&e->cv);
-	}
-	pthread_mutex_unlock(&e->mu);
-	return NULL;
 }
 
 /*
@@ -140,28 +116,6 @@ plan_strips(struct eng *e, char *errbuf, size_t errlen)
 	    !(e->ring = malloc(bytes))) {
 		snprintf(errbuf, errlen, "out of memory");
 		return CF_ENOMEM;
-	}
-	return 0;
-}
-
-/* Read input rows up to and including row last into the ring. */
-static int
-read_upto(struct eng *e, long last, size_t *next, cf_stream_read_fn rd,
-    void *ctx)
-{
-	size_t n, slot;
-
-	while ((long)*next <= last) {
-		/* as many as fit before the ring wraps */
-		slot = *next % e->cap;
-		n = (size_t)(last + 1) - *next;
-		if (n > e->cap - slot)
-			n = e->cap - slot;
-		if (n > READ_ROWS)
-			n = READ_ROWS;
-		if (rd(ctx, e->ring + slot * e->rowbytes, n))
-			return CF_STREAM_EREAD;
-		*next += n;
 	}
 	return 0;
 }
@@ -242,46 +196,6 @@ strip_rows(const struct eng *e, size_t si)
 	return e->ho - i0 < STRIP_ROWS ? e->ho - i0 : STRIP_ROWS;
 }
 
-/* Stop everything, after an error. */
-static void
-stop(struct eng *e)
-{
-	pthread_mutex_lock(&e->mu);
-	e->stop = 1;
-	pthread_cond_broadcast(&e->cv);
-	pthread_mutex_unlock(&e->mu);
-}
-
-/* Write the computed strips in order. */
-static void *
-writer(void *arg)
-{
-	struct eng *e = arg;
-	size_t si;
-	int err;
-
-	pthread_mutex_lock(&e->mu);
-	while (e->wdone < e->ns) {
-		while (!e->stop && e->wdone >= e->cdone)
-			pthread_cond_wait(&e->cv, &e->mu);
-		if (e->stop)
-			break;
-		si = e->wdone;
-		pthread_mutex_unlock(&e->mu);
-		err = e->wr(e->wctx, slot(e, si), strip_rows(e, si));
-		pthread_mutex_lock(&e->mu);
-		if (err) {
-			e->stop = 2;	/* the writer's */
-			pthread_cond_broadcast(&e->cv);
-			break;
-		}
-		e->wdone++;
-		pthread_cond_broadcast(&e->cv);
-	}
-	pthread_mutex_unlock(&e->mu);
-	return NULL;
-}
-
 /*
  * How many rows from nread the reader may read now: up to READ_ROWS,
  * not past the ring's wrap, the image, or the rows still to be read by
@@ -306,59 +220,60 @@ room(const struct eng *e)
 }
 
 /*
- * Threaded: this thread reads rows as the ring frees, workers compute
- * strips as their rows arrive, the writer writes them in order.
+ * One of the threads running the pipeline: under mu, it reads the next
+ * rows when there is room and no one is reading, else writes the next
+ * computed strip when no one is writing, else computes the next strip
+ * whose rows are in, else waits for any of that to change.  Reading and
+ * writing come first, as each is done by one thread at a time.  Any
+ * number of threads finishes: one does everything in turn, since the
+ * ring holds the rows of the strips after the oldest unfinished one.
  */
-static int
-pipeline(struct eng *e, cf_stream_read_fn rd, void *rctx)
+static void
+participant(void *arg, size_t t)
 {
-	size_t n, r;
-	int err = 0;
-
-	pthread_mutex_lock(&e->mu);
-	while (e->nread < e->j->h && !e->stop) {
-		while (!e->stop && !(n = room(e)))
-			pthread_cond_wait(&e->cv, &e->mu);
-		if (e->stop)
-			break;
-		r = e->nread;
-		pthread_mutex_unlock(&e->mu);
-		err = rd(rctx, e->ring + r % e->cap * e->rowbytes, n);
-		pthread_mutex_lock(&e->mu);
-		if (err) {
-			if (!e->stop)
-				e->stop = 1;	/* the reader's */
-			pthread_cond_broadcast(&e->cv);
-			break;
-		}
-		e->nread += n;
-		pthread_cond_broadcast(&e->cv);
-	}
-	while (!e->stop && e->wdone < e->ns)
-		pthread_cond_wait(&e->cv, &e->mu);
-	err = e->stop == 2 ? CF_STREAM_EWRITE : e->stop ? CF_STREAM_EREAD :
-	    0;
-	pthread_mutex_unlock(&e->mu);
-	return err;
-}
-
-/* One thread: read, compute and write each strip in turn. */
-static int
-serial(struct eng *e, cf_stream_read_fn rd, void *rctx)
-{
-	size_t si, next = 0;
+	struct eng *e = arg;
+	size_t si, n, r;
 	int err;
 
-	for (si = 0; si < e->ns; si++) {
-		e->cdone = si;
-		if ((err = read_upto(e, e->need[si], &next, rd, rctx)))
-			return err;
-		stream_run_strip(e, &e->scr[0], si, slot(e, si));
-		if (e->wr(e->wctx, slot(e, si), strip_rows(e, si)))
-			return CF_STREAM_EWRITE;
+	pthread_mutex_lock(&e->mu);
+	while (!e->stop && (e->wdone < e->ns || e->nread < e->j->h)) {
+		if (!e->reading && e->nread < e->j->h && (n = room(e))) {
+			e->reading = 1;
+			r = e->nread;
+			pthread_mutex_unlock(&e->mu);
+			err = e->rd(e->rctx, e->ring + r % e->cap * e->rowbytes,
+			    n);
+			pthread_mutex_lock(&e->mu);
+			e->reading = 0;
+			if (err && !e->stop)
+				e->stop = CF_EREAD;
+			e->nread += n;
+		} else if (!e->writing && e->wdone < e->cdone) {
+			e->writing = 1;
+			si = e->wdone;
+			pthread_mutex_unlock(&e->mu);
+			err = e->wr(e->wctx, slot(e, si), strip_rows(e, si));
+			pthread_mutex_lock(&e->mu);
+			e->writing = 0;
+			if (err && !e->stop)
+				e->stop = CF_EWRITE;
+			e->wdone++;
+		} else if (e->next < e->ns && strip_ready(e, e->next)) {
+			si = e->next++;
+			pthread_mutex_unlock(&e->mu);
+			stream_run_strip(e, &e->scr[t], si, slot(e, si));
+			pthread_mutex_lock(&e->mu);
+			e->computed[si] = 1;
+			while (e->cdone < e->ns && e->computed[e->cdone])
+				e->cdone++;
+		} else {
+			pthread_cond_wait(&e->cv, &e->mu);
+			continue;
+		}
+		pthread_cond_broadcast(&e->cv);
 	}
-	/* the rows no output needs are still the decoder's to check */
-	return read_upto(e, (long)e->j->h - 1, &next, rd, rctx);
+	pthread_cond_broadcast(&e->cv);
+	pthread_mutex_unlock(&e->mu);
 }
 
 int
@@ -400,13 +315,14 @@ cf_stream_run(const struct cf_stream_job *j, cf_stream_read_fn rd,
     struct cf_clip_stats *clip, char *errbuf, size_t errlen)
 {
 	struct eng e;
-	pthread_t tid[MAX_THREADS + 1];
-	size_t started = 0, nscr = 0, t, c;
+	size_t nscr = 0, t, c;
 	int err;
 
 	memset(&e, 0, sizeof(e));
 	if (clip)
 		memset(clip, 0, sizeof(*clip));
+	e.rd = rd;
+	e.rctx = rctx;
 	e.wr = wr;
 	e.wctx = wctx;
 	e.nt = j->threads > 1 ? (size_t)j->threads : 1;
@@ -416,43 +332,22 @@ cf_stream_run(const struct cf_stream_job *j, cf_stream_read_fn rd,
 	    (err = plan_strips(&e, errbuf, errlen)))
 		goto out;
 	e.nos = e.nt > 1 ? AHEAD * e.nt + 2 : 1;
-	if (!(e.scr = calloc(e.nt, sizeof(*e.scr))) ||
+	/* the compute threads, and one more to read and write beside them */
+	e.np = e.nt > 1 ? e.nt + 1 : 1;
+	if (!(e.scr = calloc(e.np, sizeof(*e.scr))) ||
 	    !(e.obuf = malloc(e.nos * STRIP_ROWS * e.obytes)))
 		goto nomem;
-	for (nscr = 0; nscr < e.nt; nscr++)
+	for (nscr = 0; nscr < e.np; nscr++)
 		if (scratch_init(&e, &e.scr[nscr])) {
 			nscr++;
 			goto nomem;
 		}
-	if (e.nt == 1) {
-		err = serial(&e, rd, rctx);
-		goto stats;
-	}
 	pthread_mutex_init(&e.mu, NULL);
 	pthread_cond_init(&e.cv, NULL);
-	/* the writer, then the workers (fewer if some cannot start) */
-	if (pthread_create(&tid[0], NULL, writer, &e))
-		err = CF_ENOMEM;
-	else
-		for (started = 1; started <= e.nt; started++)
-			if (pthread_create(&tid[started], NULL, worker,
-			    &e.scr[started - 1]))
-				break;
-	if (!err && started == 1) {
-		stop(&e);
-		err = CF_ENOMEM;
-	}
-	if (!err)
-		err = pipeline(&e, rd, rctx);
-	for (t = 0; t < started; t++)
-		pthread_join(tid[t], NULL);
+	cf_parallel_for(e.np, (int)e.np, participant, &e);
 	pthread_mutex_destroy(&e.mu);
 	pthread_cond_destroy(&e.cv);
-	if (err == CF_ENOMEM) {
-		snprintf(errbuf, errlen, "cannot start threads");
-		goto out;
-	}
-stats:
+	err = e.stop;
 	if (clip && !err) {
 		clip->channels = e.co + (j->keep_alpha ? 1 : 0);
 		if (clip->channels > CF_MAX_DIMS)

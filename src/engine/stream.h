@@ -40,10 +40,6 @@ struct cf_stream_job {
 typedef int (*cf_stream_read_fn)(void *ctx, void *rows, size_t n);
 typedef int (*cf_stream_write_fn)(void *ctx, const void *rows, size_t n);
 
-/* cf_stream_run's returns besides 0 and the cf_err of the engine. */
-#define CF_STREAM_EREAD (-1)
-#define CF_STREAM_EWRITE (-2)
-
 /*
  * Whether cf_stream_run can do stage st with p and cv: a convolution of 1
  * or 2 kernels (magnitude), not transposed, no --normalize, weights whose
@@ -65,7 +61,8 @@ int cf_stream_worth(const struct cf_stream_job *j);
  * Read j->h rows through rd, write the output's rows through wr, and
  * fill clip (may be NULL) as cf_convert_to_u8 does.  oshape is the output
  * [C, H, W] before dropping channels (cf_conv_stage_shape's, plus alpha).
- * 0, CF_STREAM_EREAD, CF_STREAM_EWRITE, or a cf_err with a message.
+ * 0, CF_EREAD or CF_EWRITE (a callback failed: its message is its own),
+ * or another cf_err with a message.
  */
 int cf_stream_run(const struct cf_stream_job *j, cf_stream_read_fn rd,
     void *rctx, cf_stream_write_fn wr, void *wctx,

@@ -16,7 +16,7 @@
 #define READ_ROWS 16		/* input rows per read call */
 #define COLS 256		/* output columns per block */
 #define AHEAD 2			/* strips in flight per worker */
-#define MAX_THREADS 64
+#define MAX_THREADS 64		/* compute threads */
 #define U24 (1.0 / 16777216.0)		/* float's unit roundoff */
 #define U53 (1.0 / 9007199254740992.0)	/* double's */
 
@@ -78,23 +78,26 @@ struct eng {
 	int *haspad;
 	size_t obytes;		/* bytes per output row */
 	long *need;		/* rows read before strip s: max of shi[..s] */
-	size_t nt;		/* worker threads */
+	size_t nt;		/* compute threads (-j) */
+	size_t np;		/* threads running the pipeline */
 	struct scratch *scr;
 	/*
-	 * The pipeline, under mu: input rows [0, nread) are read; a worker
+	 * The pipeline, under mu: input rows [0, nread) are read; a thread
 	 * takes strip next once its rows are read and its output slot (one
 	 * of nos) is written out; strips [0, cdone) are computed, [0, wdone)
 	 * written.  Row r may be read over row r - cap once no strip from
-	 * cdone on reads it.  Any error sets stop.
+	 * cdone on reads it.  One thread at a time reads (reading) and one
+	 * writes (writing).  An error sets stop to CF_EREAD or CF_EWRITE.
 	 */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;	/* broadcast on every change */
 	size_t nread, next, cdone, wdone, nos;
 	unsigned char *computed;	/* per strip */
 	unsigned char *obuf;	/* nos slots of STRIP_ROWS output rows */
-	int stop;
+	int stop, reading, writing;
+	cf_stream_read_fn rd;
 	cf_stream_write_fn wr;
-	void *wctx;
+	void *rctx, *wctx;
 };
 
 /* The input row read by output row i at kernel row m, or -1 (padding). */

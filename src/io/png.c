@@ -19,7 +19,6 @@
  * deflate_job for the zlib strategy.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -28,6 +27,7 @@
 #include <png.h>
 #include <zlib.h>
 
+#include "base/parallel.h"
 #include "io/img.h"
 
 /* Largest chunk libpng may allocate, and how many it may keep. */
@@ -500,8 +500,8 @@ struct zjob {
 	int last;		/* ends the stream (Z_FINISH) */
 	int zerr;		/* zlib's result */
 	int busy;		/* submitted, not yet written */
-	int running;		/* in thread tid */
-	pthread_t tid;
+	int started;		/* task queued or run */
+	struct cf_task task;
 };
 
 struct wr {
@@ -595,7 +595,7 @@ deflate_block(struct zjob *j, int strategy, unsigned char *dst)
  * (7 to 9), zlib's search for PNG data (Z_FILTERED) too: the smaller is
  * kept.  Level 0 stores.
  */
-static void *
+static void
 deflate_job(void *arg)
 {
 	struct zjob *j = arg;
@@ -605,16 +605,16 @@ deflate_job(void *arg)
 	j->adler = adler32(1, j->in + ZDICT, (uInt)j->len);
 	if (j->level == 0) {
 		j->outlen = deflate_block(j, Z_DEFAULT_STRATEGY, j->out);
-		return NULL;
+		return;
 	}
 	if (!(j->outlen = deflate_block(j, Z_RLE, j->out)))
-		return NULL;
+		return;
 	if (j->outlen >= j->len / 4 && j->level < 7)
-		return NULL;
+		return;
 	/* an error, not RLE kept: the bytes never depend on memory */
 	if (!j->out2 && !(j->out2 = malloc(10 + ZOUT + 8))) {
 		j->zerr = Z_MEM_ERROR;
-		return NULL;
+		return;
 	}
 	if ((n = deflate_block(j, Z_FILTERED, j->out2)) && n < j->outlen) {
 		t = j->out;
@@ -623,15 +623,14 @@ deflate_job(void *arg)
 		j->outlen = n;
 	}
 	j->zerr = Z_OK;
-	return NULL;
 }
 
 static int
 job_wait(struct zjob *j)
 {
-	if (j->running)
-		pthread_join(j->tid, NULL);
-	j->running = 0;
+	if (j->started)
+		cf_task_wait(&j->task);
+	j->started = 0;
 	return j->zerr;
 }
 
@@ -691,10 +690,8 @@ submit(struct wr *w, int last, char *errbuf, size_t errlen)
 	j->level = w->level;
 	j->busy = 1;
 	j->zerr = Z_OK;
-	if (w->threads > 1 && !pthread_create(&j->tid, NULL, deflate_job, j))
-		j->running = 1;
-	else
-		deflate_job(j);
+	cf_task_start(&j->task, w->threads, deflate_job, j);
+	j->started = 1;
 	w->nblock++;
 	if (last)
 		return 0;

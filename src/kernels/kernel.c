@@ -43,16 +43,6 @@ cf_kernel_release(struct cf_kernel *k)
 	memset(k, 0, sizeof(*k));
 }
 
-void
-cf_stage_release(struct cf_stage *s)
-{
-	int i;
-
-	for (i = 0; i < 2; i++)
-		cf_kernel_release(&s->k[i]);
-	s->nkernels = 0;
-}
-
 /* Numbers */
 
 static int

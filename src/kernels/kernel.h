@@ -6,7 +6,6 @@
 
 #include <stdio.h>
 
-#include "engine/pool.h"
 #include "base/tensor.h"
 
 #define CF_KERNEL_MAX_SIDE 1024		/* KH and KW each */
@@ -23,25 +22,6 @@ struct cf_kernel {
 	float *bias;		/* C_out values (1 for depthwise), or NULL */
 	int groups;		/* >= 1; 1 for depthwise (expanded when run) */
 	int depthwise;
-};
-
-enum cf_stage_kind {
-	CF_STAGE_CONV,		/* 1 or 2 kernels (the default, 0) */
-	CF_STAGE_POOL,		/* pool, no kernels (nkernels = 0) */
-};
-
-/*
- * A stage of the chain: one kernel, or two kernels whose results are
- * combined as the gradient magnitude sqrt(a^2 + b^2) (sobel, prewitt,
- * scharr without :x/:y), or a pooling stage.
- */
-struct cf_stage {
-	char name[128];		/* the -k spec, for messages and printing */
-	int nkernels;		/* 1 or 2; 0 for pooling */
-	struct cf_kernel k[2];
-	enum cf_stage_kind kind;
-	struct cf_pool_params pool;	/* CF_STAGE_POOL only */
-	int from_npy;		/* a .npy kernel: --bias-file, --groups */
 };
 
 /*
@@ -111,6 +91,5 @@ int cf_kernel_parse_number(const char *s, size_t n, double *out);
 int cf_kernel_init_depthwise(struct cf_kernel *k, size_t kh, size_t kw);
 
 void cf_kernel_release(struct cf_kernel *k);
-void cf_stage_release(struct cf_stage *s);
 
 #endif

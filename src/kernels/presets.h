@@ -5,7 +5,7 @@
 #ifndef CF_PRESETS_H
 #define CF_PRESETS_H
 
-#include "kernels/kernel.h"
+#include "kernels/stage.h"
 
 struct cf_preset_info {
 	const char *name;	/* "gaussian" */
