@@ -31,7 +31,7 @@ struct cf_tensor {
 	size_t mapped;			/* bytes of an mmap'd block, else 0 */
 };
 
-#define CF_TENSOR_INIT { CF_F32, 0, {0}, {0}, NULL, 0, 0 }
+#define CF_TENSOR_INIT { .dtype = CF_F32 }
 
 /*
  * Allocate a zero-filled contiguous tensor of ndim (1..4) dimensions.

@@ -443,7 +443,7 @@ int
 run_one(const struct options *opts, const struct cf_stage *stages)
 {
 	struct options o = *opts;
-	struct cf_img_meta meta = { 0, NULL, 0 };
+	struct cf_img_meta meta = { .orientation = 0 };
 	int rc;
 
 	o.meta = o.strip ? NULL : &meta;

@@ -28,7 +28,7 @@ struct cf_convert_opts {
 	int normalize;
 };
 
-#define CF_CONVERT_OPTS_DEFAULT { 0, 1.0, 0.0, 0 }
+#define CF_CONVERT_OPTS_DEFAULT { .scale = 1.0 }
 
 /* Counts of rounded values below 0 and above 255, per channel. */
 struct cf_clip_stats {

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "io/img.h"
+#include "io/img_int.h"
 #include "io/npy.h"
 
 #define MAGIC_MAX 8
@@ -127,10 +127,10 @@ reader_whole(struct cf_img_reader *r)
 	r->h = r->img.shape[1];
 	r->w = r->img.shape[2];
 	r->depth16 = r->img.dtype == CF_U16;
-	r->rows = NULL;
-	r->finish = NULL;
-	r->close = NULL;
-	r->priv = NULL;
+	r->in->rows = NULL;
+	r->in->finish = NULL;
+	r->in->close = NULL;
+	r->in->priv = NULL;
 }
 
 /* Decode the rest of r's rows into a new tensor, and finish r. */
@@ -151,7 +151,7 @@ read_rows_all(struct cf_img_reader *r, struct cf_tensor *img, char *errbuf,
 		goto fail;
 	}
 	for (y = 0; y < r->h; y++) {
-		if ((err = r->rows(r, row, 1, errbuf, errlen)))
+		if ((err = r->in->rows(r, row, 1, errbuf, errlen)))
 			goto fail;
 		cf_img_deinterleave_row(row, img, y);
 	}
@@ -179,16 +179,22 @@ cf_img_reader_open(FILE *f, const struct cf_load_opts *o,
 	struct cf_tensor img;
 	unsigned char magic[MAGIC_MAX];
 	size_t n;
-	int err;
+	int err, orientation;
 
 	memset(r, 0, sizeof(*r));
 	lo = o ? *o : defaults;
-	lo.want_icc = meta != NULL;
-	lo.meta = meta ? meta : &local;
-	memset(lo.meta, 0, sizeof(*lo.meta));
-	r->lenient = lo.lenient;
 	if (errlen)
 		errbuf[0] = '\0';
+	memset(&local, 0, sizeof(local));
+	if (meta)
+		memset(meta, 0, sizeof(*meta));
+	if (!(r->in = calloc(1, sizeof(*r->in)))) {
+		snprintf(errbuf, errlen, "out of memory");
+		return CF_ENOMEM;
+	}
+	r->in->want_icc = meta != NULL;
+	r->in->meta = meta ? meta : &local;
+	r->in->lenient = lo.lenient;
 	/* fread keeps reading a pipe until it has MAGIC_MAX bytes or EOF. */
 	n = fread(magic, 1, sizeof(magic), f);
 	if (n < sizeof(magic) && ferror(f)) {
@@ -208,30 +214,40 @@ cf_img_reader_open(FILE *f, const struct cf_load_opts *o,
 		err = codec->load(f, magic, n, &lo, &r->img, errbuf, errlen);
 	/* A codec may decode whole (interlaced PNG): then like load. */
 	if (!err && r->img.data) {
-		if (r->close)
-			r->close(r);
+		if (r->in->close)
+			r->in->close(r);
 		reader_whole(r);
 		if (errlen)
-			snprintf(r->note, sizeof(r->note), "%s", errbuf);
+			snprintf(r->in->note, sizeof(r->in->note), "%s",
+			    errbuf);
 	}
 	if (err)
 		goto out;
 	/* Turned upright here, for every codec: decoded whole. */
-	if (!lo.no_auto_orient && lo.meta->orientation > 1 &&
-	    lo.meta->orientation <= 8) {
+	orientation = r->in->meta->orientation;
+	if (!lo.no_auto_orient && orientation > 1 && orientation <= 8) {
 		if (!r->img.data) {
 			if ((err = read_rows_all(r, &img, errbuf, errlen)))
 				goto out;
-			snprintf(r->note, sizeof(r->note), "%s",
+			/* read_rows_all finished and closed r */
+			if (!(r->in = calloc(1, sizeof(*r->in)))) {
+				cf_tensor_release(&img);
+				snprintf(errbuf, errlen, "out of memory");
+				err = CF_ENOMEM;
+				goto out;
+			}
+			r->in->lenient = lo.lenient;
+			snprintf(r->in->note, sizeof(r->in->note), "%s",
 			    errlen ? errbuf : "");
 			r->img = img;
 		}
-		if ((err = cf_img_orient(&r->img, lo.meta->orientation))) {
+		if ((err = cf_img_orient(&r->img, orientation))) {
 			snprintf(errbuf, errlen, "out of memory");
 			goto out;
 		}
 		reader_whole(r);
 	}
+	r->in->meta = NULL;	/* the caller's, or local: gone */
 	err = 0;
 out:
 	if (err) {
@@ -248,11 +264,19 @@ int
 cf_img_reader_rows(struct cf_img_reader *r, void *buf, size_t n,
     char *errbuf, size_t errlen)
 {
-	if (!r->rows) {
+	size_t rowbytes = r->w * r->c * (r->depth16 ? 2 : 1), i;
+
+	if (r->in && r->in->rows)
+		return r->in->rows(r, buf, n, errbuf, errlen);
+	/* decoded whole: the rows of the tensor */
+	if (!r->in || !r->img.data || n > r->h - r->in->y) {
 		snprintf(errbuf, errlen, "no rows to read");
 		return CF_EINVAL;
 	}
-	return r->rows(r, buf, n, errbuf, errlen);
+	for (i = 0; i < n; i++, r->in->y++)
+		cf_img_interleave_row(&r->img, r->in->y,
+		    (unsigned char *)buf + i * rowbytes);
+	return 0;
 }
 
 int
@@ -262,12 +286,14 @@ cf_img_reader_finish(struct cf_img_reader *r, char *errbuf, size_t errlen)
 
 	if (errlen)
 		errbuf[0] = '\0';
-	if (r->finish)
-		err = r->finish(r, errbuf, errlen);
+	if (!r->in)
+		return 0;
+	if (r->in->finish)
+		err = r->in->finish(r, errbuf, errlen);
 	else if (errlen)
-		snprintf(errbuf, errlen, "%s", r->note);
+		snprintf(errbuf, errlen, "%s", r->in->note);
 	/* A success leaves a message only as a lenient warning. */
-	if (!err && !r->lenient && errlen)
+	if (!err && !r->in->lenient && errlen)
 		errbuf[0] = '\0';
 	cf_img_reader_close(r);
 	return err;
@@ -276,12 +302,10 @@ cf_img_reader_finish(struct cf_img_reader *r, char *errbuf, size_t errlen)
 void
 cf_img_reader_close(struct cf_img_reader *r)
 {
-	if (r->close)
-		r->close(r);
-	r->close = NULL;
-	r->rows = NULL;
-	r->finish = NULL;
-	r->priv = NULL;
+	if (r->in && r->in->close)
+		r->in->close(r);
+	free(r->in);
+	r->in = NULL;
 	cf_tensor_release(&r->img);
 }
 
@@ -338,7 +362,11 @@ cf_img_writer_open(FILE *f, enum cf_format fmt, size_t c, size_t h,
 	}
 	if ((err = check_save(fmt, c, h, w, depth16, errbuf, errlen)))
 		return err;
-	so.meta = meta;
+	if (!(wr->in = calloc(1, sizeof(*wr->in)))) {
+		snprintf(errbuf, errlen, "out of memory");
+		return CF_ENOMEM;
+	}
+	wr->in->meta = meta;
 	wr->c = c;
 	wr->h = h;
 	wr->w = w;
@@ -353,13 +381,13 @@ int
 cf_img_writer_rows(struct cf_img_writer *wr, const void *buf, size_t n,
     char *errbuf, size_t errlen)
 {
-	return wr->rows(wr, buf, n, errbuf, errlen);
+	return wr->in->rows(wr, buf, n, errbuf, errlen);
 }
 
 int
 cf_img_writer_finish(struct cf_img_writer *wr, char *errbuf, size_t errlen)
 {
-	int err = wr->finish(wr, errbuf, errlen);
+	int err = wr->in->finish(wr, errbuf, errlen);
 
 	cf_img_writer_close(wr);
 	return err;
@@ -368,28 +396,17 @@ cf_img_writer_finish(struct cf_img_writer *wr, char *errbuf, size_t errlen)
 void
 cf_img_writer_close(struct cf_img_writer *wr)
 {
-	if (wr->close)
-		wr->close(wr);
-	wr->close = NULL;
-	wr->priv = NULL;
-}
-
-int
-cf_img_save_meta(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
-    const struct cf_save_opts *o, const struct cf_img_meta *meta,
-    char *errbuf, size_t errlen)
-{
-	static const struct cf_save_opts defaults = CF_SAVE_OPTS_DEFAULT;
-	struct cf_save_opts so = o ? *o : defaults;
-
-	so.meta = meta;
-	return cf_img_save(f, fmt, img, &so, errbuf, errlen);
+	if (wr->in && wr->in->close)
+		wr->in->close(wr);
+	free(wr->in);
+	wr->in = NULL;
 }
 
 /* cf_img_save through a codec's row writer. */
 static int
 save_rows(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
-    const struct cf_save_opts *o, char *errbuf, size_t errlen)
+    const struct cf_save_opts *o, const struct cf_img_meta *meta,
+    char *errbuf, size_t errlen)
 {
 	struct cf_img_writer wr;
 	size_t y, bytes = img->dtype == CF_U16 ? 2 : 1;
@@ -401,7 +418,7 @@ save_rows(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
 		return CF_ENOMEM;
 	}
 	if ((err = cf_img_writer_open(f, fmt, img->shape[0], img->shape[1],
-	    img->shape[2], img->dtype == CF_U16, o, o->meta, &wr, errbuf,
+	    img->shape[2], img->dtype == CF_U16, o, meta, &wr, errbuf,
 	    errlen)))
 		goto out;
 	for (y = 0; y < img->shape[1]; y++) {
@@ -420,6 +437,14 @@ out:
 int
 cf_img_save(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
     const struct cf_save_opts *o, char *errbuf, size_t errlen)
+{
+	return cf_img_save_meta(f, fmt, img, o, NULL, errbuf, errlen);
+}
+
+int
+cf_img_save_meta(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
+    const struct cf_save_opts *o, const struct cf_img_meta *meta,
+    char *errbuf, size_t errlen)
 {
 	static const struct cf_save_opts defaults = CF_SAVE_OPTS_DEFAULT;
 	int err;
@@ -442,7 +467,7 @@ cf_img_save(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
 		return err;
 	if (!codec_for(fmt)->open_writer)
 		return codec_for(fmt)->save(f, fmt, img, o, errbuf, errlen);
-	return save_rows(f, fmt, img, o, errbuf, errlen);
+	return save_rows(f, fmt, img, o, meta, errbuf, errlen);
 }
 
 enum cf_format

@@ -41,13 +41,6 @@ struct cf_load_opts {
 	int keep16;
 	/* Leave an EXIF-rotated JPEG as stored (--no-auto-orient). */
 	int no_auto_orient;
-	/*
-	 * Private to img.c and the codecs (callers leave them 0): where the
-	 * codec stores the metadata it finds (never NULL in a codec), and
-	 * whether to read an ICC profile (cf_img_load_meta) at all.
-	 */
-	struct cf_img_meta *meta;
-	int want_icc;
 };
 
 /*
@@ -66,14 +59,15 @@ struct cf_img_meta {
 #define CF_MAX_PIXELS_DEFAULT (128ULL * 1000 * 1000)
 #define CF_MAX_SIDE_DEFAULT 65535
 #define CF_MAX_SCANS_DEFAULT 100
-#define CF_LOAD_OPTS_DEFAULT { CF_MAX_PIXELS_DEFAULT, CF_MAX_SIDE_DEFAULT, \
-	CF_MAX_SCANS_DEFAULT, 0, 0, 0, NULL, 0 }
+#define CF_LOAD_OPTS_DEFAULT {						\
+	.max_pixels = CF_MAX_PIXELS_DEFAULT,				\
+	.max_side = CF_MAX_SIDE_DEFAULT,				\
+	.max_scans = CF_MAX_SCANS_DEFAULT,				\
+}
 
 struct cf_save_opts {
 	int quality;		/* JPEG quality 1..100 */
 	int png_level;		/* zlib level 0..9 */
-	/* Private to img.c: set by cf_img_save_meta; callers leave NULL. */
-	const struct cf_img_meta *meta;
 	/* Threads an encoder may use (PNG compresses in parallel); <= 1
 	 * means one.  The bytes written do not depend on it. */
 	int threads;
@@ -82,7 +76,7 @@ struct cf_save_opts {
 	int jpeg_optimize;
 };
 
-#define CF_SAVE_OPTS_DEFAULT { 90, 6, NULL, 1, 0 }
+#define CF_SAVE_OPTS_DEFAULT { .quality = 90, .png_level = 6, .threads = 1 }
 
 /*
  * Read one image from f (a file or stdin, read sequentially: no seeking)
@@ -140,15 +134,7 @@ struct cf_img_reader {
 	size_t c, h, w;		/* the image's shape [C, H, W], upright */
 	int depth16;		/* rows hold uint16_t samples */
 	struct cf_tensor img;	/* the whole image, or empty */
-	/* Private to the codec (NULL when img is set). */
-	int (*rows)(struct cf_img_reader *r, void *buf, size_t n,
-	    char *errbuf, size_t errlen);
-	int (*finish)(struct cf_img_reader *r, char *errbuf, size_t errlen);
-	void (*close)(struct cf_img_reader *r);
-	void *priv;
-	/* Private to img.c. */
-	int lenient;
-	char note[256];		/* a lenient warning from a whole decode */
+	struct cf_img_rd *in;	/* io/'s own state (img_int.h) */
 };
 
 /*
@@ -191,12 +177,7 @@ int cf_img_reader_read_all(struct cf_img_reader *r, struct cf_tensor *img,
 struct cf_img_writer {
 	size_t c, h, w;
 	int depth16;
-	/* Private to the codec. */
-	int (*rows)(struct cf_img_writer *wr, const void *buf, size_t n,
-	    char *errbuf, size_t errlen);
-	int (*finish)(struct cf_img_writer *wr, char *errbuf, size_t errlen);
-	void (*close)(struct cf_img_writer *wr);
-	void *priv;
+	struct cf_img_wr *in;	/* io/'s own state (img_int.h) */
 };
 
 int cf_img_writer_open(FILE *f, enum cf_format fmt, size_t c, size_t h,
@@ -251,39 +232,6 @@ enum cf_format cf_img_format_parse(const char *name);
 int cf_img_format_has_alpha(enum cf_format fmt);
 
 /*
- * Per-format entry points, called only through img.c's table.  A codec
- * has load or open_reader (img.c builds the other from it), and save or
- * open_writer likewise.
- */
-struct cf_img_codec {
-	const char *name;
-	/* magic: the first nmagic bytes, already consumed from f */
-	int (*load)(FILE *f, const unsigned char *magic, size_t nmagic,
-	    const struct cf_load_opts *o, struct cf_tensor *img,
-	    char *errbuf, size_t errlen);
-	int (*save)(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
-	    const struct cf_save_opts *o, char *errbuf, size_t errlen);
-	/* Fill r (shape, depth16, the row functions) after the header. */
-	int (*open_reader)(FILE *f, const unsigned char *magic,
-	    size_t nmagic, const struct cf_load_opts *o,
-	    struct cf_img_reader *r, char *errbuf, size_t errlen);
-	/* wr->c, h, w, depth16 are set; o->meta holds the ICC profile. */
-	int (*open_writer)(FILE *f, enum cf_format fmt,
-	    const struct cf_save_opts *o, struct cf_img_writer *wr,
-	    char *errbuf, size_t errlen);
-};
-
-extern const struct cf_img_codec cf_codec_png;
-extern const struct cf_img_codec cf_codec_jpeg;
-extern const struct cf_img_codec cf_codec_pnm;
-extern const struct cf_img_codec cf_codec_npy;
-
-/* Shared by the codecs: the EXIF orientation (1..8) in an APP1 payload
- * of n bytes ("Exif\0\0" and a TIFF header), 0 when none or malformed;
- * every read is bounds-checked. */
-int cf_img_exif_orientation(const unsigned char *app1, size_t n);
-
-/*
  * Row y of img (CF_U8 or CF_U16 [C, H, W]) as interleaved samples, the
  * rows of cf_img_writer: uint8_t, or uint16_t in native byte order.
  */
@@ -293,10 +241,5 @@ void cf_img_interleave_row(const struct cf_tensor *img, size_t y,
 /* The other way: interleaved row into row y of img. */
 void cf_img_deinterleave_row(const void *row, struct cf_tensor *img,
     size_t y);
-
-/* Shared by the codecs: check w, h against o, write a message, return
- * CF_EOVERFLOW or 0.  Zero dimensions are CF_EFORMAT. */
-int cf_img_check_size(uint64_t w, uint64_t h, const struct cf_load_opts *o,
-    char *errbuf, size_t errlen);
 
 #endif

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "io/img.h"
+#include "io/img_int.h"
 
 /* A 16- or 32-bit TIFF integer at p, little endian when le. */
 static unsigned long

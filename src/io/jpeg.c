@@ -26,7 +26,7 @@
 #include <jpeglib.h>
 #include <jerror.h>
 
-#include "io/img.h"
+#include "io/img_int.h"
 
 #define IOBUF 16384
 /* Rows per jpeg_read_scanlines / jpeg_write_scanlines call, at most. */
@@ -280,7 +280,7 @@ struct jrd {
 static void
 jpeg_close_reader(struct cf_img_reader *r)
 {
-	struct jrd *j = r->priv;
+	struct jrd *j = r->in->priv;
 
 	if (!j)
 		return;
@@ -288,7 +288,7 @@ jpeg_close_reader(struct cf_img_reader *r)
 		jpeg_destroy_decompress(&j->cinfo);
 	free(j->cmykbuf);
 	free(j);
-	r->priv = NULL;
+	r->in->priv = NULL;
 }
 
 /* Point the error manager at this call's message buffer. */
@@ -305,7 +305,7 @@ static int
 read_rows(struct cf_img_reader *r, uint8_t *out, size_t n, char *errbuf,
     size_t errlen)
 {
-	struct jrd *j = r->priv;
+	struct jrd *j = r->in->priv;
 	JSAMPROW ptr[ROWS_MAX];
 	size_t rowbytes = r->w * r->c, m, i, x, k, got;
 	const JSAMPLE *cp;
@@ -339,7 +339,7 @@ static int
 jpeg_rows(struct cf_img_reader *r, void *buf, size_t n, char *errbuf,
     size_t errlen)
 {
-	struct jrd *j = r->priv;
+	struct jrd *j = r->in->priv;
 
 	if (n > j->cinfo.output_height - j->cinfo.output_scanline) {
 		snprintf(errbuf, errlen, "read past the last row");
@@ -355,7 +355,7 @@ jpeg_rows(struct cf_img_reader *r, void *buf, size_t n, char *errbuf,
 static int
 jpeg_finish(struct cf_img_reader *r, char *errbuf, size_t errlen)
 {
-	struct jrd *j = r->priv;
+	struct jrd *j = r->in->priv;
 
 	set_errbuf(&j->e, errbuf, errlen);
 	if (setjmp(j->e.jb))
@@ -366,20 +366,20 @@ jpeg_finish(struct cf_img_reader *r, char *errbuf, size_t errlen)
 	return 0;
 }
 
-/* The EXIF orientation (APP1) and the ICC profile (APP2) into o->meta. */
+/* The EXIF orientation (APP1) and the ICC profile (APP2) into r's
+ * metadata. */
 static void
-read_meta(j_decompress_ptr cinfo, const struct cf_load_opts *o)
+read_meta(j_decompress_ptr cinfo, struct cf_img_reader *r)
 {
+	struct cf_img_meta *meta = r->in->meta;
 	jpeg_saved_marker_ptr m;
 
-	if (!o->meta)
-		return;
 	for (m = cinfo->marker_list; m; m = m->next)
-		if (m->marker == JPEG_APP0 + 1 && (o->meta->orientation =
+		if (m->marker == JPEG_APP0 + 1 && (meta->orientation =
 		    cf_img_exif_orientation(m->data, m->data_length)))
 			break;
-	if (o->want_icc)
-		read_icc(cinfo, o->meta);
+	if (r->in->want_icc)
+		read_icc(cinfo, meta);
 }
 
 /* Output colour space for the stored one; CMYK and YCCK become RGB. */
@@ -439,8 +439,8 @@ jpeg_open_reader(FILE *f, const unsigned char *magic, size_t nmagic,
 		snprintf(errbuf, errlen, "out of memory");
 		return CF_ENOMEM;
 	}
-	r->priv = j;
-	r->close = jpeg_close_reader;
+	r->in->priv = j;
+	r->in->close = jpeg_close_reader;
 	j->cinfo.err = jpeg_std_error(&j->e.pub);
 	j->e.pub.error_exit = on_error;
 	j->e.pub.emit_message = on_message;
@@ -468,13 +468,13 @@ jpeg_open_reader(FILE *f, const unsigned char *magic, size_t nmagic,
 
 	/* EXIF (APP1) for the orientation; ICC (APP2) only when wanted */
 	jpeg_save_markers(&j->cinfo, JPEG_APP0 + 1, 0xffff);
-	if (o->want_icc)
+	if (r->in->want_icc)
 		jpeg_save_markers(&j->cinfo, JPEG_APP0 + 2, 0xffff);
 	jpeg_read_header(&j->cinfo, TRUE);
 	if ((err = cf_img_check_size(j->cinfo.image_width,
 	    j->cinfo.image_height, o, errbuf, errlen)))
 		goto fail;
-	read_meta(&j->cinfo, o);
+	read_meta(&j->cinfo, r);
 	set_out_space(j);
 	/* A progressive image is read whole here (--max-scans). */
 	jpeg_start_decompress(&j->cinfo);
@@ -496,12 +496,12 @@ jpeg_open_reader(FILE *f, const unsigned char *magic, size_t nmagic,
 		err = CF_ENOMEM;
 		goto fail;
 	}
-	r->rows = jpeg_rows;
-	r->finish = jpeg_finish;
+	r->in->rows = jpeg_rows;
+	r->in->finish = jpeg_finish;
 	return 0;
 fail:
 	jpeg_close_reader(r);
-	r->close = NULL;
+	r->in->close = NULL;
 	return err;
 }
 
@@ -548,14 +548,14 @@ struct jwr {
 static void
 jpeg_close_writer(struct cf_img_writer *wr)
 {
-	struct jwr *j = wr->priv;
+	struct jwr *j = wr->in->priv;
 
 	if (!j)
 		return;
 	if (j->created)
 		jpeg_destroy_compress(&j->cinfo);
 	free(j);
-	wr->priv = NULL;
+	wr->in->priv = NULL;
 }
 
 /* The loop of jpeg_write_rows, apart so that setjmp clobbers none of it. */
@@ -563,7 +563,7 @@ static int
 write_rows(struct cf_img_writer *wr, JSAMPLE *in, size_t n, char *errbuf,
     size_t errlen)
 {
-	struct jwr *j = wr->priv;
+	struct jwr *j = wr->in->priv;
 	JSAMPROW ptr[ROWS_MAX];
 	size_t rowbytes = wr->w * wr->c, m, i, done;
 
@@ -586,7 +586,7 @@ static int
 jpeg_write_rows(struct cf_img_writer *wr, const void *buf, size_t n,
     char *errbuf, size_t errlen)
 {
-	struct jwr *j = wr->priv;
+	struct jwr *j = wr->in->priv;
 
 	set_errbuf(&j->e, errbuf, errlen);
 	if (setjmp(j->e.jb))
@@ -599,7 +599,7 @@ jpeg_write_rows(struct cf_img_writer *wr, const void *buf, size_t n,
 static int
 jpeg_write_finish(struct cf_img_writer *wr, char *errbuf, size_t errlen)
 {
-	struct jwr *j = wr->priv;
+	struct jwr *j = wr->in->priv;
 
 	set_errbuf(&j->e, errbuf, errlen);
 	if (setjmp(j->e.jb))
@@ -631,8 +631,8 @@ jpeg_open_writer(FILE *f, enum cf_format fmt, const struct cf_save_opts *o,
 		snprintf(errbuf, errlen, "out of memory");
 		return CF_ENOMEM;
 	}
-	wr->priv = j;
-	wr->close = jpeg_close_writer;
+	wr->in->priv = j;
+	wr->in->close = jpeg_close_writer;
 	j->cinfo.err = jpeg_std_error(&j->e.pub);
 	j->e.pub.error_exit = on_error;
 	j->e.pub.emit_message = on_message;
@@ -640,7 +640,7 @@ jpeg_open_writer(FILE *f, enum cf_format fmt, const struct cf_save_opts *o,
 	if (setjmp(j->e.jb)) {
 		err = j->e.err ? j->e.err : CF_EFORMAT;
 		jpeg_close_writer(wr);
-		wr->close = NULL;
+		wr->in->close = NULL;
 		return err;
 	}
 	jpeg_create_compress(&j->cinfo);
@@ -661,12 +661,12 @@ jpeg_open_writer(FILE *f, enum cf_format fmt, const struct cf_save_opts *o,
 	j->cinfo.optimize_coding = o->jpeg_optimize ? TRUE : FALSE;
 	jpeg_start_compress(&j->cinfo, TRUE);
 	/* 255 APP2 markers of 65519 bytes at most: larger is dropped */
-	if (o->meta && o->meta->icc && o->meta->icc_len &&
-	    o->meta->icc_len <= 255UL * 65519)
-		jpeg_write_icc_profile(&j->cinfo, o->meta->icc,
-		    (unsigned int)o->meta->icc_len);
-	wr->rows = jpeg_write_rows;
-	wr->finish = jpeg_write_finish;
+	if (wr->in->meta && wr->in->meta->icc && wr->in->meta->icc_len &&
+	    wr->in->meta->icc_len <= 255UL * 65519)
+		jpeg_write_icc_profile(&j->cinfo, wr->in->meta->icc,
+		    (unsigned int)wr->in->meta->icc_len);
+	wr->in->rows = jpeg_write_rows;
+	wr->in->finish = jpeg_write_finish;
 	return 0;
 }
 

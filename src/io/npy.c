@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "io/img.h"
+#include "io/img_int.h"
 #include "io/npy.h"
 
 /* A read cursor over the header text. */

@@ -28,7 +28,7 @@
 #include <zlib.h>
 
 #include "base/parallel.h"
-#include "io/img.h"
+#include "io/img_int.h"
 
 /* Largest chunk libpng may allocate, and how many it may keep. */
 #define CHUNK_MALLOC_MAX (8UL << 20)
@@ -301,7 +301,7 @@ static int
 png_rows(struct cf_img_reader *r, void *buf, size_t n, char *errbuf,
     size_t errlen)
 {
-	struct rd *rd = r->priv;
+	struct rd *rd = r->in->priv;
 
 	if (n > r->h - rd->y) {
 		snprintf(errbuf, errlen, "no rows to read");
@@ -318,7 +318,7 @@ png_rows(struct cf_img_reader *r, void *buf, size_t n, char *errbuf,
 static int
 png_finish(struct cf_img_reader *r, char *errbuf, size_t errlen)
 {
-	struct rd *rd = r->priv;
+	struct rd *rd = r->in->priv;
 
 	if (rd->y < r->h) {
 		snprintf(errbuf, errlen, "finished before the last row");
@@ -337,14 +337,15 @@ png_finish(struct cf_img_reader *r, char *errbuf, size_t errlen)
 static void
 png_close(struct cf_img_reader *r)
 {
-	if (r->priv)
-		rd_free(r->priv);
-	r->priv = NULL;
+	if (r->in->priv)
+		rd_free(r->in->priv);
+	r->in->priv = NULL;
 }
 
 /* libpng's setup: limits, CRC and benign-error handling, kept chunks. */
 static void
-setup_read(struct rd *rd, size_t nmagic, const struct cf_load_opts *o)
+setup_read(struct rd *rd, size_t nmagic, const struct cf_load_opts *o,
+    int want_icc)
 {
 	png_set_read_fn(rd->png, &rd->c, read_fn);
 	png_set_sig_bytes(rd->png, (int)nmagic);
@@ -365,7 +366,7 @@ setup_read(struct rd *rd, size_t nmagic, const struct cf_load_opts *o)
 	 */
 	png_set_keep_unknown_chunks(rd->png, PNG_HANDLE_CHUNK_NEVER, NULL, -1);
 	/* but for an ICC profile to carry over: kept raw, read_iccp() */
-	if (o->want_icc && o->meta)
+	if (want_icc)
 		png_set_keep_unknown_chunks(rd->png, PNG_HANDLE_CHUNK_ALWAYS,
 		    (png_const_bytep)"iCCP", 1);
 	png_set_chunk_malloc_max(rd->png, CHUNK_MALLOC_MAX);
@@ -408,10 +409,10 @@ png_open_reader(FILE *f, const unsigned char *magic, size_t nmagic,
 		err = rd->c.err ? rd->c.err : CF_EFORMAT;
 		goto out;
 	}
-	setup_read(rd, nmagic, o);
+	setup_read(rd, nmagic, o, r->in->want_icc);
 	png_read_info(rd->png, rd->info);
-	if (o->want_icc && o->meta)
-		read_iccp(rd->png, rd->info, o->meta);
+	if (r->in->want_icc)
+		read_iccp(rd->png, rd->info, r->in->meta);
 
 	w = png_get_image_width(rd->png, rd->info);
 	h = png_get_image_height(rd->png, rd->info);
@@ -451,10 +452,10 @@ png_open_reader(FILE *f, const unsigned char *magic, size_t nmagic,
 		err = CF_ENOMEM;
 		goto out;
 	}
-	r->rows = png_rows;
-	r->finish = png_finish;
-	r->close = png_close;
-	r->priv = rd;
+	r->in->rows = png_rows;
+	r->in->finish = png_finish;
+	r->in->close = png_close;
+	r->in->priv = rd;
 	return 0;
 out:
 	rd_free(rd);
@@ -824,7 +825,7 @@ static int
 png_wrows(struct cf_img_writer *wr, const void *buf, size_t n, char *errbuf,
     size_t errlen)
 {
-	struct wr *w = wr->priv;
+	struct wr *w = wr->in->priv;
 	const unsigned char *p = buf;
 	unsigned char *t;
 	size_t i;
@@ -856,7 +857,7 @@ png_wrows(struct cf_img_writer *wr, const void *buf, size_t n, char *errbuf,
 static int
 png_wfinish(struct cf_img_writer *wr, char *errbuf, size_t errlen)
 {
-	struct wr *w = wr->priv;
+	struct wr *w = wr->in->priv;
 	size_t b;
 	int err;
 
@@ -882,7 +883,7 @@ png_wfinish(struct cf_img_writer *wr, char *errbuf, size_t errlen)
 static void
 png_wclose(struct cf_img_writer *wr)
 {
-	struct wr *w = wr->priv;
+	struct wr *w = wr->in->priv;
 	size_t i;
 
 	if (!w)
@@ -898,17 +899,18 @@ png_wclose(struct cf_img_writer *wr)
 	free(w->cur);
 	free(w->try);
 	free(w);
-	wr->priv = NULL;
+	wr->in->priv = NULL;
 }
 
 /* Signature, IHDR, and the ICC profile as iCCP (level 9, it is small). */
 static int
-write_head(struct wr *w, struct cf_img_writer *wr, const struct cf_save_opts *o,
-    char *errbuf, size_t errlen)
+write_head(struct wr *w, struct cf_img_writer *wr, char *errbuf,
+    size_t errlen)
 {
 	static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', '\r',
 	    '\n', 0x1a, '\n' };
 	static const unsigned char ctypes[] = { 0, 4, 2, 6 };
+	const struct cf_img_meta *meta = wr->in->meta;
 	unsigned char ihdr[13] = { 0 }, *iccp;
 	uLongf zlen;
 	int err;
@@ -921,11 +923,11 @@ write_head(struct wr *w, struct cf_img_writer *wr, const struct cf_save_opts *o,
 		return write_error(errbuf, errlen);
 	if ((err = write_chunk(w->f, "IHDR", ihdr, 13, errbuf, errlen)))
 		return err;
-	if (!o->meta || !o->meta->icc || o->meta->icc_len > CF_ICC_MAX)
+	if (!meta || !meta->icc || meta->icc_len > CF_ICC_MAX)
 		return 0;
-	zlen = compressBound((uLong)o->meta->icc_len);
+	zlen = compressBound((uLong)meta->icc_len);
 	if (!(iccp = malloc(13 + zlen)) || compress2(iccp + 13, &zlen,
-	    o->meta->icc, (uLong)o->meta->icc_len, 9) != Z_OK) {
+	    meta->icc, (uLong)meta->icc_len, 9) != Z_OK) {
 		free(iccp);
 		snprintf(errbuf, errlen, "out of memory");
 		return CF_ENOMEM;
@@ -953,10 +955,10 @@ png_open_writer(FILE *f, enum cf_format fmt, const struct cf_save_opts *o,
 		snprintf(errbuf, errlen, "out of memory");
 		return CF_ENOMEM;
 	}
-	wr->priv = w;
-	wr->rows = png_wrows;
-	wr->finish = png_wfinish;
-	wr->close = png_wclose;
+	wr->in->priv = w;
+	wr->in->rows = png_wrows;
+	wr->in->finish = png_wfinish;
+	wr->in->close = png_wclose;
 	w->f = f;
 	w->rowbytes = rowbytes;
 	w->bpp = wr->c * (wr->depth16 ? 2 : 1);
@@ -975,7 +977,7 @@ png_open_writer(FILE *f, enum cf_format fmt, const struct cf_save_opts *o,
 		snprintf(errbuf, errlen, "out of memory");
 		return CF_ENOMEM;
 	}
-	return write_head(w, wr, o, errbuf, errlen);
+	return write_head(w, wr, errbuf, errlen);
 }
 
 const struct cf_img_codec cf_codec_png = { "png", NULL, NULL,

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "io/img.h"
+#include "io/img_int.h"
 
 #define NUM_MAX 0xffffffffUL	/* no header number is larger */
 
@@ -224,14 +224,14 @@ struct prd {
 static void
 pnm_close_reader(struct cf_img_reader *r)
 {
-	struct prd *p = r->priv;
+	struct prd *p = r->in->priv;
 
 	if (!p)
 		return;
 	free(p->lut);
 	free(p->narrow);
 	free(p);
-	r->priv = NULL;
+	r->in->priv = NULL;
 }
 
 /*
@@ -244,7 +244,7 @@ static int
 scale_samples(struct cf_img_reader *r, const unsigned char *in, void *out,
     size_t n, char *errbuf, size_t errlen)
 {
-	struct prd *p = r->priv;
+	struct prd *p = r->in->priv;
 	uint16_t *out16 = out;
 	unsigned char *out8 = out;
 	unsigned long v;
@@ -278,7 +278,7 @@ static int
 rows_in_place(struct cf_img_reader *r, unsigned char *buf, size_t n,
     char *errbuf, size_t errlen)
 {
-	struct prd *p = r->priv;
+	struct prd *p = r->in->priv;
 	size_t want = n * p->rowbytes, got, full;
 	int err;
 
@@ -297,7 +297,7 @@ static int
 pnm_rows(struct cf_img_reader *r, void *buf, size_t n, char *errbuf,
     size_t errlen)
 {
-	struct prd *p = r->priv;
+	struct prd *p = r->in->priv;
 	size_t i, ns = r->w * r->c;
 	int err;
 
@@ -367,8 +367,8 @@ pnm_open_reader(FILE *f, const unsigned char *magic, size_t nmagic,
 		snprintf(errbuf, errlen, "out of memory");
 		return CF_ENOMEM;
 	}
-	r->priv = p;
-	r->close = pnm_close_reader;
+	r->in->priv = p;
+	r->in->close = pnm_close_reader;
 	if (nmagic > sizeof(p->magic))
 		nmagic = sizeof(p->magic);
 	memcpy(p->magic, magic, nmagic);
@@ -410,12 +410,12 @@ pnm_open_reader(FILE *f, const unsigned char *magic, size_t nmagic,
 	for (v = 0; v <= maxval; v++)
 		p->lut[v] = (uint16_t)((v * (r->depth16 ? 65535 : 255) +
 		    maxval / 2) / maxval);
-	r->rows = pnm_rows;
-	r->finish = pnm_finish;
+	r->in->rows = pnm_rows;
+	r->in->finish = pnm_finish;
 	return 0;
 fail:
 	pnm_close_reader(r);
-	r->close = NULL;
+	r->in->close = NULL;
 	return err;
 }
 
@@ -439,13 +439,13 @@ struct pwr {
 static void
 pnm_close_writer(struct cf_img_writer *wr)
 {
-	struct pwr *p = wr->priv;
+	struct pwr *p = wr->in->priv;
 
 	if (!p)
 		return;
 	free(p->swap);
 	free(p);
-	wr->priv = NULL;
+	wr->in->priv = NULL;
 }
 
 /* n native 16-bit samples to f, big endian. */
@@ -473,7 +473,7 @@ static int
 pnm_write_rows(struct cf_img_writer *wr, const void *buf, size_t n,
     char *errbuf, size_t errlen)
 {
-	struct pwr *p = wr->priv;
+	struct pwr *p = wr->in->priv;
 
 	if (wr->depth16)
 		return write16(p, buf, n * wr->w * wr->c, errbuf, errlen);
@@ -485,7 +485,7 @@ pnm_write_rows(struct cf_img_writer *wr, const void *buf, size_t n,
 static int
 pnm_write_finish(struct cf_img_writer *wr, char *errbuf, size_t errlen)
 {
-	struct pwr *p = wr->priv;
+	struct pwr *p = wr->in->priv;
 
 	if (fflush(p->f) == EOF)
 		return write_error(errbuf, errlen);
@@ -525,8 +525,8 @@ pnm_open_writer(FILE *f, enum cf_format fmt, const struct cf_save_opts *o,
 		snprintf(errbuf, errlen, "out of memory");
 		return CF_ENOMEM;
 	}
-	wr->priv = p;
-	wr->close = pnm_close_writer;
+	wr->in->priv = p;
+	wr->in->close = pnm_close_writer;
 	p->f = f;
 	if (cf_size_mul(wr->w, wr->c * bytes, &p->rowbytes)) {
 		snprintf(errbuf, errlen, "image too large");
@@ -536,8 +536,8 @@ pnm_open_writer(FILE *f, enum cf_format fmt, const struct cf_save_opts *o,
 		snprintf(errbuf, errlen, "out of memory");
 		return CF_ENOMEM;
 	}
-	wr->rows = pnm_write_rows;
-	wr->finish = pnm_write_finish;
+	wr->in->rows = pnm_write_rows;
+	wr->in->finish = pnm_write_finish;
 	return 0;
 }
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "io/img.h"
+#include "io/img_int.h"
 #include "io/npy.h"
 
 /* Sequential reader that serves the magic bytes first. */

@@ -19,9 +19,9 @@
 
 #include <string.h>
 
-#include "img.h"
-#include "presets.h"
-#include "stream.h"
+#include "io/img.h"
+#include "kernels/presets.h"
+#include "engine/stream.h"
 
 /* Encode what loaded (small images only) in every format, to memory. */
 static void
@@ -116,7 +116,7 @@ stream(const uint8_t *data, size_t size)
 		fclose(f);
 		return;
 	}
-	if (r.rows && r.w * r.h <= 65536 && !cf_preset_build(
+	if (!r.img.data && r.w * r.h <= 65536 && !cf_preset_build(
 	    data[size - 1] & 2 ? "sobel" : "gaussian:1", &st, err,
 	    sizeof(err))) {
 		memset(&j, 0, sizeof(j));

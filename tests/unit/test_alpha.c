@@ -5,8 +5,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "alpha.h"
-#include "presets.h"
+#include "engine/alpha.h"
+#include "kernels/presets.h"
 #include "tap.h"
 
 /* The default (AUTO) mode for a 4-channel 8x8 image through spec. */

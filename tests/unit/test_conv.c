@@ -14,8 +14,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "conv.h"
-#include "convert.h"
+#include "engine/conv.h"
+#include "engine/convert.h"
 #include "tap.h"
 
 /*

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conv.h"
-#include "convert.h"
+#include "engine/conv.h"
+#include "engine/convert.h"
 #include "tap.h"
 
 static uint64_t rng = 12345;

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel.h"
-#include "presets.h"
+#include "kernels/kernel.h"
+#include "kernels/presets.h"
 #include "tap.h"
 
 static char err[512];

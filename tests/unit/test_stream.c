@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conv.h"
-#include "convert.h"
-#include "stream.h"
+#include "engine/conv.h"
+#include "engine/convert.h"
+#include "engine/stream.h"
 #include "tap.h"
 
 static uint64_t rng = 4242;

@@ -10,11 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conv.h"
-#include "img.h"
-#include "info.h"
-#include "npy.h"
-#include "pool.h"
+#include "engine/conv.h"
+#include "io/img.h"
+#include "engine/info.h"
+#include "io/npy.h"
+#include "engine/pool.h"
 #include "tap.h"
 
 /* An .npy v1.0 byte string: header dict text, then data bytes. */
