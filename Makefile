@@ -39,10 +39,11 @@ LIBS = $(PKG_LIBS) -lm -pthread
 # first four make the internal library; the command line links it.
 BASE = base/err base/parallel base/tensor
 IO = io/img io/img_util io/png io/jpeg io/pnm io/npy io/probe
-KERNELS = kernels/kernel kernels/stage kernels/peers kernels/presets
+KERNELS = kernels/kernel kernels/stage kernels/peers kernels/presets \
+	kernels/load
 ENGINE = engine/conv engine/conv_geom engine/conv_ref engine/conv_fast engine/conv_transpose \
 	engine/conv_rows engine/pool engine/convert engine/alpha engine/info \
-	engine/stream engine/stream_plan engine/stream_strip
+	engine/stream engine/stream_plan engine/stream_strip engine/filter
 CLI = cli/main cli/options cli/help cli/pipeline cli/output cli/print \
 	cli/util cli/kernel_path cli/batch
 
@@ -76,7 +77,8 @@ $(B)/test_%: tests/unit/test_%.c $(LIB) tests/unit/tap.h
 
 # test_stream again on the portable loops (no AVX clones, no AVX-512),
 # which this machine would otherwise never run.
-PORTABLE = engine/stream engine/stream_plan engine/stream_strip engine/conv_rows
+PORTABLE = engine/stream engine/stream_plan engine/stream_strip \
+	engine/filter engine/conv_rows
 PORTABLE_OBJS = $(PORTABLE:%=$(B)/portable/%.o)
 $(B)/portable/%.o: src/%.c | pkgcheck
 	@mkdir -p $(@D)

@@ -135,3 +135,40 @@ cf_tensor_init_result(struct cf_tensor *y, const size_t *shape,
 		snprintf(errbuf, errlen, "%s", cf_strerror(err));
 	return err;
 }
+
+/* The loop of cf_tensor_row_get/put for one sample type. */
+#define ROW_LOOP(type, t, y, row, get) do {				\
+	type *p_ = (type *)(t)->data, *r_ = (type *)(row);		\
+	size_t nc_ = (t)->shape[0], w_ = (t)->shape[2], x_, k_, i_;	\
+	for (k_ = 0; k_ < nc_; k_++) {					\
+		i_ = k_ * (t)->stride[0] + (y) * (t)->stride[1];	\
+		for (x_ = 0; x_ < w_; x_++, i_ += (t)->stride[2]) {	\
+			if (get)					\
+				r_[x_ * nc_ + k_] = p_[i_];		\
+			else						\
+				p_[i_] = r_[x_ * nc_ + k_];		\
+		}							\
+	}								\
+} while (0)
+
+void
+cf_tensor_row_get(const struct cf_tensor *t, size_t y, void *row)
+{
+	if (t->dtype == CF_U8)
+		ROW_LOOP(uint8_t, t, y, row, 1);
+	else if (t->dtype == CF_U16)
+		ROW_LOOP(uint16_t, t, y, row, 1);
+	else
+		ROW_LOOP(float, t, y, row, 1);
+}
+
+void
+cf_tensor_row_put(struct cf_tensor *t, size_t y, const void *row)
+{
+	if (t->dtype == CF_U8)
+		ROW_LOOP(uint8_t, t, y, row, 0);
+	else if (t->dtype == CF_U16)
+		ROW_LOOP(uint16_t, t, y, row, 0);
+	else
+		ROW_LOOP(float, t, y, row, 0);
+}

@@ -76,4 +76,11 @@ int cf_tensor_check_input(const struct cf_tensor *x, struct cf_tensor *y,
 int cf_tensor_init_result(struct cf_tensor *y, const size_t *shape,
     char *errbuf, size_t errlen);
 
+/*
+ * Row y of t ([C, H, W] of any dtype and strides) as interleaved samples
+ * (C per pixel, RGBRGB...: the rows codecs read and write), and back.
+ */
+void cf_tensor_row_get(const struct cf_tensor *t, size_t y, void *row);
+void cf_tensor_row_put(struct cf_tensor *t, size_t y, const void *row);
+
 #endif

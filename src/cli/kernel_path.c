@@ -9,9 +9,9 @@
 #include <unistd.h>
 
 #include "cli/kernel_path.h"
-#include "io/npy.h"
-#include "kernels/presets.h"
 #include "cli/util.h"
+#include "kernels/load.h"
+#include "kernels/presets.h"
 
 #ifndef CF_FILTERSDIR
 #define CF_FILTERSDIR "/usr/local/share/convfilter/filters"
@@ -92,110 +92,6 @@ find_library(const char *name, char *path, size_t len)
 		    (int)len && is_file(path))
 			return 1;
 	return 0;
-}
-
-/*
- * A .npy kernel: [KH, KW] is depthwise, [C_out, C_in/groups, KH, KW] a
- * bank (groups and bias come from --groups and --bias-file, in main.c).
- */
-static void
-load_npy(const char *spec, FILE *f, struct cf_stage *st)
-{
-	struct cf_npy_header h;
-	struct cf_kernel *k = &st->k[0];
-	char err[512];
-	size_t i, kh, kw;
-	const float *w;
-
-	if (cf_npy_read_header(f, NULL, 0, &h, err, sizeof(err)))
-		die(EXIT_INPUT, "'%s': %s", spec, err);
-	if (h.ndim != 2 && h.ndim != 4)
-		die(EXIT_INPUT, "'%s': npy: a kernel must be a 2-d [KH, KW] or "
-		    "4-d [C_out, C_in/groups, KH, KW] array, not %d-d", spec,
-		    h.ndim);
-	kh = h.shape[h.ndim - 2];
-	kw = h.shape[h.ndim - 1];
-	if (kh > CF_KERNEL_MAX_SIDE || kw > CF_KERNEL_MAX_SIDE ||
-	    h.numel > CF_KERNEL_MAX_WEIGHTS)
-		die(EXIT_INPUT, "'%s': npy: kernel is larger than %dx%d or "
-		    "%u weights", spec, CF_KERNEL_MAX_SIDE, CF_KERNEL_MAX_SIDE,
-		    CF_KERNEL_MAX_WEIGHTS);
-	if (h.ndim == 2) {
-		h.shape[3] = kw;
-		h.shape[2] = kh;
-		h.shape[0] = h.shape[1] = 1;
-		h.ndim = 4;
-		k->depthwise = 1;
-	}
-	if (cf_npy_read_data(f, &h, &k->weight, err, sizeof(err)))
-		die(EXIT_INPUT, "'%s': %s", spec, err);
-	w = k->weight.data;
-	for (i = 0; i < h.numel; i++)
-		if (!(w[i] - w[i] == 0))	/* NaN or infinite */
-			die(EXIT_INPUT, "'%s': npy: weight %zu is not a finite "
-			    "number", spec, i);
-	k->groups = 1;
-	st->nkernels = 1;
-	st->from_npy = 1;
-}
-
-/* Whether path ends in ext (lower case), ignoring case. */
-static int
-has_ext(const char *path, const char *ext)
-{
-	size_t n = strlen(path), m = strlen(ext), i;
-
-	if (n <= m)
-		return 0;
-	for (i = 0; i < m; i++)
-		if ((path[n - m + i] | 32) != ext[i])
-			return 0;
-	return 1;
-}
-
-static void
-load_file(const char *spec, const char *path, struct cf_stage *st)
-{
-	char err[512];
-	unsigned char magic[CF_NPY_MAGIC_LEN];
-	FILE *f;
-	int rc;
-
-	/* a .npy array is told by its magic bytes, like every input */
-	if ((f = fopen(path, "rb"))) {
-		if (fread(magic, 1, sizeof(magic), f) == sizeof(magic) &&
-		    !memcmp(magic, CF_NPY_MAGIC, CF_NPY_MAGIC_LEN)) {
-			rewind(f);
-			load_npy(spec, f, st);
-			fclose(f);
-			return;
-		}
-		fclose(f);
-	}
-	if (has_ext(path, ".mat")) {
-		/* a libvips matrix file, told by its extension only: its
-		 * header line would also read as a kernel-file row */
-		char *text;
-		size_t len;
-
-		if ((rc = cf_kernel_read_file(path, &text, &len, err,
-		    sizeof(err))))
-			die(EXIT_INPUT, "'%s': %s", spec, err);
-		rc = cf_kernel_parse_mat(text, len, path, &st->k[0], err,
-		    sizeof(err));
-		free(text);
-		if (rc)
-			die(EXIT_INPUT, "%s", err);
-		st->nkernels = 1;
-		return;
-	}
-	if ((rc = cf_kernel_load(path, &st->k[0], err, sizeof(err)))) {
-		/* parse errors carry "path:line:col:" already */
-		if (rc == CF_EKERNEL)
-			die(EXIT_INPUT, "%s", err);
-		die(EXIT_INPUT, "'%s': %s", spec, err);
-	}
-	st->nkernels = 1;
 }
 
 /* Levenshtein distance, for "did you mean". */
@@ -297,52 +193,18 @@ unknown(const char *spec)
 void
 lib_resolve(const char *spec, struct cf_stage *st)
 {
-	char err[512], path[PATH_MAX];
-	size_t len;
+	char err[1024], path[PATH_MAX];
 	int rc;
 
-	memset(st, 0, sizeof(*st));
-	snprintf(st->name, sizeof(st->name), "%s", spec);
-	/* an ImageMagick kernel string "WxH: ..." (no file has priority) */
-	if (!is_file(spec)) {
-		rc = cf_kernel_parse_im(spec, &st->k[0], err, sizeof(err));
-		if (rc == CF_ENOMEM)
-			die(EXIT_INPUT, "'%s': out of memory", spec);
-		if (rc && rc != CF_ENOENT)
-			die(EXIT_USAGE, "%s", err);
-		if (rc == 0) {
-			st->nkernels = 1;
-			return;
-		}
-	}
-	/* a path, an existing file, or a .npy or .mat name (missing:
-	 * exit 1) */
-	len = strlen(spec);
-	if (strchr(spec, '/') || is_file(spec) ||
-	    (len > 4 && !strcmp(spec + len - 4, ".npy")) ||
-	    has_ext(spec, ".mat")) {
-		load_file(spec, spec, st);
-		return;
-	}
-	rc = cf_pool_parse(spec, &st->pool, err, sizeof(err));
-	if (rc == 0) {
-		st->kind = CF_STAGE_POOL;
-		return;
-	}
-	if (rc != CF_ENOENT)
-		die(EXIT_USAGE, "%s", err);
-	rc = cf_preset_build(spec, st, err, sizeof(err));
-	if (rc == 0) {
-		snprintf(st->name, sizeof(st->name), "%s", spec);
-		return;
-	}
-	if (rc != CF_ENOENT)
-		die(EXIT_USAGE, "%s", err);	/* "gaussian: sigma must ..." */
-	if (!strchr(spec, ':') && find_library(spec, path, sizeof(path))) {
-		load_file(spec, path, st);
-		return;
-	}
-	unknown(spec);
+	rc = cf_load_spec(spec, st, err, sizeof(err));
+	if (rc == CF_ENOENT && !strchr(spec, ':') &&
+	    find_library(spec, path, sizeof(path)))
+		rc = cf_load_file(spec, path, st, err, sizeof(err)) ?
+		    CF_EKERNEL : 0;
+	if (rc == CF_ENOENT)
+		unknown(spec);
+	if (rc)
+		die(rc == CF_EINVAL ? EXIT_USAGE : EXIT_INPUT, "%s", err);
 }
 
 /* The first comment of a kernel file, as its one-line summary. */

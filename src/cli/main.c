@@ -10,79 +10,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/tensor.h"
 #include "cli/batch.h"
-#include "kernels/kernel.h"
 #include "cli/kernel_path.h"
-#include "io/npy.h"
 #include "cli/options.h"
 #include "cli/pipeline.h"
 #include "cli/print.h"
-#include "base/tensor.h"
 #include "cli/util.h"
-
-/*
- * --bias-file and --groups complete every stage read from a .npy file:
- * a bias of C_out values (1 for a 2-d depthwise kernel), and the groups
- * of a 4-d bank.
- */
-static void
-complete_npy(const struct options *o, struct cf_stage *stages)
-{
-	struct cf_tensor b = CF_TENSOR_INIT;
-	struct cf_npy_header h;
-	struct cf_kernel *k;
-	const float *bd = NULL;
-	size_t i, j, nb = 0, want, nnpy = 0;
-	char err[512];
-	FILE *f;
-
-	if (o->bias_file) {
-		if (!(f = fopen(o->bias_file, "rb")))
-			die(EXIT_INPUT, "'%s': %s", o->bias_file,
-			    strerror(errno));
-		if (cf_npy_read_header(f, NULL, 0, &h, err, sizeof(err)) ||
-		    (h.ndim != 1 && (snprintf(err, sizeof(err), "npy: a bias "
-		    "must be a 1-d [C_out] array, not %d-d", h.ndim), 1)) ||
-		    cf_npy_read_data(f, &h, &b, err, sizeof(err)))
-			die(EXIT_INPUT, "'%s': %s", o->bias_file, err);
-		fclose(f);
-		bd = b.data;
-		nb = h.numel;
-		for (i = 0; i < nb; i++)
-			if (!(bd[i] - bd[i] == 0))
-				die(EXIT_INPUT, "'%s': bias %zu is not a "
-				    "finite number", o->bias_file, i);
-	}
-	for (i = 0; i < o->nkernels; i++) {
-		if (!stages[i].from_npy)
-			continue;
-		nnpy++;
-		k = &stages[i].k[0];
-		if (o->groups) {
-			if (k->depthwise)
-				die(EXIT_USAGE, "--groups: '%s' is a 2-d "
-				    "depthwise kernel; groups apply to a 4-d "
-				    "bank", stages[i].name);
-			k->groups = o->groups;
-		}
-		if (!bd)
-			continue;
-		/* C_out: [C_out, ...], or [C_in, C_out/groups, ...] */
-		want = k->depthwise ? 1 : o->conv.transpose ?
-		    k->weight.shape[1] * (size_t)k->groups : k->weight.shape[0];
-		if (nb != want)
-			die(EXIT_INPUT, "'%s': has %zu values, kernel '%s' has "
-			    "%zu output channel%s", o->bias_file, nb,
-			    stages[i].name, want, want == 1 ? "" : "s");
-		k->bias = xmalloc(nb * sizeof(*k->bias));
-		for (j = 0; j < nb; j++)
-			k->bias[j] = bd[j];
-	}
-	cf_tensor_release(&b);
-	if ((o->bias_file || o->groups) && !nnpy)
-		die(EXIT_USAGE, "%s: applies to .npy kernels; no -k names one",
-		    o->bias_file ? "--bias-file" : "--groups");
-}
+#include "kernels/kernel.h"
+#include "kernels/load.h"
 
 static void
 release_stages(struct options *o, struct cf_stage *stages)
@@ -147,8 +83,9 @@ main(int argc, char **argv)
 {
 	struct options o;
 	struct cf_stage *stages;
+	char err[1024];
 	size_t i;
-	int status;
+	int status, rc;
 
 	/* a closed pipe is a write error (exit 3), not a silent death */
 	signal(SIGPIPE, SIG_IGN);
@@ -170,7 +107,9 @@ main(int argc, char **argv)
 	stages = xmalloc((o.nkernels ? o.nkernels : 1) * sizeof(*stages));
 	for (i = 0; i < o.nkernels; i++)
 		lib_resolve(o.kernels[i], &stages[i]);
-	complete_npy(&o, stages);
+	if ((rc = cf_load_npy_extras(stages, o.nkernels, o.bias_file,
+	    o.groups, o.conv.transpose, err, sizeof(err))))
+		die(rc == CF_EINVAL ? EXIT_USAGE : EXIT_INPUT, "%s", err);
 	if (o.info) {
 		print_info(&o, stages);
 		release_stages(&o, stages);

@@ -13,9 +13,9 @@
 
 #include "cli/batch.h"
 #include "cli/help.h"
-#include "io/img.h"
 #include "cli/options.h"
 #include "cli/util.h"
+#include "io/img.h"
 
 #ifndef CF_VERSION
 #define CF_VERSION "1.0"

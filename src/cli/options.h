@@ -7,10 +7,8 @@
 
 #include <stddef.h>
 
-#include "engine/alpha.h"
 #include "cli/batch.h"
-#include "engine/conv.h"
-#include "engine/convert.h"
+#include "engine/filter.h"
 #include "io/img.h"
 
 struct options {

@@ -11,10 +11,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "io/img.h"
 #include "cli/options.h"
 #include "cli/output.h"
 #include "cli/util.h"
+#include "io/img.h"
 
 static int
 save_stream(FILE *f, const char *name, enum cf_format fmt,

@@ -7,12 +7,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "io/img.h"
-#include "engine/info.h"
-#include "kernels/kernel.h"
 #include "cli/options.h"
 #include "cli/print.h"
 #include "cli/util.h"
+#include "engine/info.h"
+#include "io/img.h"
+#include "kernels/kernel.h"
 
 void
 print_kernels(const struct cf_stage *stages, size_t n)

@@ -20,9 +20,9 @@
 
 #include <stddef.h>
 
+#include "base/tensor.h"
 #include "engine/conv.h"
 #include "kernels/kernel.h"
-#include "base/tensor.h"
 
 enum cf_alpha_mode {
 	CF_ALPHA_AUTO,		/* choose with cf_alpha_resolve */

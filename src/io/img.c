@@ -126,7 +126,7 @@ reader_whole(struct cf_img_reader *r)
 	r->c = r->img.shape[0];
 	r->h = r->img.shape[1];
 	r->w = r->img.shape[2];
-	r->depth16 = r->img.dtype == CF_U16;
+	r->dtype = r->img.dtype;
 	r->in->rows = NULL;
 	r->in->finish = NULL;
 	r->in->close = NULL;
@@ -142,9 +142,9 @@ read_rows_all(struct cf_img_reader *r, struct cf_tensor *img, char *errbuf,
 	void *row = NULL;
 	int err;
 
-	if ((err = cf_tensor_init(img, r->depth16 ? CF_U16 : CF_U8, 3,
+	if ((err = cf_tensor_init(img, r->dtype, 3,
 	    (size_t[]){ r->c, r->h, r->w })) ||
-	    (rowbytes = r->w * r->c * (r->depth16 ? 2 : 1),
+	    (rowbytes = r->w * r->c * cf_dtype_size(r->dtype),
 	    !(row = malloc(rowbytes)))) {
 		err = err ? err : CF_ENOMEM;
 		snprintf(errbuf, errlen, "%s", cf_strerror(err));
@@ -153,7 +153,7 @@ read_rows_all(struct cf_img_reader *r, struct cf_tensor *img, char *errbuf,
 	for (y = 0; y < r->h; y++) {
 		if ((err = r->in->rows(r, row, 1, errbuf, errlen)))
 			goto fail;
-		cf_img_deinterleave_row(row, img, y);
+		cf_tensor_row_put(img, y, row);
 	}
 	free(row);
 	/* the trailer may still be bad (a CRC, late corrupt data) */
@@ -264,7 +264,7 @@ int
 cf_img_reader_rows(struct cf_img_reader *r, void *buf, size_t n,
     char *errbuf, size_t errlen)
 {
-	size_t rowbytes = r->w * r->c * (r->depth16 ? 2 : 1), i;
+	size_t rowbytes = r->w * r->c * cf_dtype_size(r->dtype), i;
 
 	if (r->in && r->in->rows)
 		return r->in->rows(r, buf, n, errbuf, errlen);
@@ -274,7 +274,7 @@ cf_img_reader_rows(struct cf_img_reader *r, void *buf, size_t n,
 		return CF_EINVAL;
 	}
 	for (i = 0; i < n; i++, r->in->y++)
-		cf_img_interleave_row(&r->img, r->in->y,
+		cf_tensor_row_get(&r->img, r->in->y,
 		    (unsigned char *)buf + i * rowbytes);
 	return 0;
 }
@@ -324,12 +324,15 @@ cf_img_reader_read_all(struct cf_img_reader *r, struct cf_tensor *img,
 	return err;
 }
 
-/* Check that fmt can hold an image of c channels of that depth. */
+/* Check that fmt can hold an image of c channels of dtype. */
 static int
-check_save(enum cf_format fmt, size_t c, size_t h, size_t w, int depth16,
-    char *errbuf, size_t errlen)
+check_save(enum cf_format fmt, size_t c, size_t h, size_t w,
+    enum cf_dtype dtype, char *errbuf, size_t errlen)
 {
-	if ((depth16 && fmt == CF_FMT_JPEG) || c < 1 || !h || !w ||
+	if (fmt == CF_FMT_NPY && dtype != CF_U16 && c && h && w)
+		return 0;
+	if (dtype == CF_F32 || (dtype == CF_U16 && fmt == CF_FMT_JPEG) ||
+	    c < 1 || !h || !w ||
 	    (c > 4 && fmt != CF_FMT_PAM && fmt != CF_FMT_PNM)) {
 		snprintf(errbuf, errlen, "cannot save a tensor that is not "
 		    "an 8-bit (or, but for JPEG, 16-bit) image of 1 to 4 "
@@ -345,9 +348,78 @@ cf_img_format_streams(enum cf_format fmt)
 	return codec_for(fmt)->open_writer != NULL && fmt != CF_FMT_NPY;
 }
 
+/* .npy has no row writer: its rows fill a tensor, saved at finish. */
+struct held {
+	FILE *f;
+	const struct cf_img_codec *codec;
+	struct cf_tensor t;
+	size_t y;
+};
+
+static int
+held_rows(struct cf_img_writer *wr, const void *buf, size_t n, char *errbuf,
+    size_t errlen)
+{
+	struct held *h = wr->in->priv;
+	size_t rowbytes = wr->w * wr->c * cf_dtype_size(wr->dtype), i;
+
+	if (n > wr->h - h->y) {
+		snprintf(errbuf, errlen, "more rows than the image has");
+		return CF_EINVAL;
+	}
+	for (i = 0; i < n; i++)
+		cf_tensor_row_put(&h->t, h->y++, (const unsigned char *)buf +
+		    i * rowbytes);
+	return 0;
+}
+
+static int
+held_finish(struct cf_img_writer *wr, char *errbuf, size_t errlen)
+{
+	struct held *h = wr->in->priv;
+
+	return h->codec->save(h->f, CF_FMT_NPY, &h->t, NULL, errbuf, errlen);
+}
+
+static void
+held_close(struct cf_img_writer *wr)
+{
+	struct held *h = wr->in->priv;
+
+	if (h)
+		cf_tensor_release(&h->t);
+	free(h);
+	wr->in->priv = NULL;
+}
+
+static int
+held_open(FILE *f, const struct cf_img_codec *codec,
+    struct cf_img_writer *wr, char *errbuf, size_t errlen)
+{
+	struct held *h;
+	int err;
+
+	if (!(h = calloc(1, sizeof(*h)))) {
+		snprintf(errbuf, errlen, "out of memory");
+		return CF_ENOMEM;
+	}
+	wr->in->priv = h;
+	wr->in->rows = held_rows;
+	wr->in->finish = held_finish;
+	wr->in->close = held_close;
+	h->f = f;
+	h->codec = codec;
+	if ((err = cf_tensor_init(&h->t, wr->dtype, 3, (size_t[]){ wr->c,
+	    wr->h, wr->w }))) {
+		snprintf(errbuf, errlen, "%s", cf_strerror(err));
+		return err;
+	}
+	return 0;
+}
+
 int
 cf_img_writer_open(FILE *f, enum cf_format fmt, size_t c, size_t h,
-    size_t w, int depth16, const struct cf_save_opts *o,
+    size_t w, enum cf_dtype dtype, const struct cf_save_opts *o,
     const struct cf_img_meta *meta, struct cf_img_writer *wr, char *errbuf,
     size_t errlen)
 {
@@ -356,11 +428,7 @@ cf_img_writer_open(FILE *f, enum cf_format fmt, size_t c, size_t h,
 	int err;
 
 	memset(wr, 0, sizeof(*wr));
-	if (!cf_img_format_streams(fmt)) {
-		snprintf(errbuf, errlen, "no row writer for this format");
-		return CF_EINVAL;
-	}
-	if ((err = check_save(fmt, c, h, w, depth16, errbuf, errlen)))
+	if ((err = check_save(fmt, c, h, w, dtype, errbuf, errlen)))
 		return err;
 	if (!(wr->in = calloc(1, sizeof(*wr->in)))) {
 		snprintf(errbuf, errlen, "out of memory");
@@ -370,9 +438,13 @@ cf_img_writer_open(FILE *f, enum cf_format fmt, size_t c, size_t h,
 	wr->c = c;
 	wr->h = h;
 	wr->w = w;
-	wr->depth16 = depth16;
-	if ((err = codec_for(fmt)->open_writer(f, fmt, &so, wr, errbuf,
-	    errlen)))
+	wr->dtype = dtype;
+	if (codec_for(fmt)->open_writer)
+		err = codec_for(fmt)->open_writer(f, fmt, &so, wr, errbuf,
+		    errlen);
+	else
+		err = held_open(f, codec_for(fmt), wr, errbuf, errlen);
+	if (err)
 		cf_img_writer_close(wr);
 	return err;
 }
@@ -409,7 +481,7 @@ save_rows(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
     char *errbuf, size_t errlen)
 {
 	struct cf_img_writer wr;
-	size_t y, bytes = img->dtype == CF_U16 ? 2 : 1;
+	size_t y, bytes = cf_dtype_size(img->dtype);
 	void *row;
 	int err;
 
@@ -418,11 +490,11 @@ save_rows(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
 		return CF_ENOMEM;
 	}
 	if ((err = cf_img_writer_open(f, fmt, img->shape[0], img->shape[1],
-	    img->shape[2], img->dtype == CF_U16, o, meta, &wr, errbuf,
+	    img->shape[2], img->dtype, o, meta, &wr, errbuf,
 	    errlen)))
 		goto out;
 	for (y = 0; y < img->shape[1]; y++) {
-		cf_img_interleave_row(img, y, row);
+		cf_tensor_row_get(img, y, row);
 		if ((err = cf_img_writer_rows(&wr, row, 1, errbuf, errlen))) {
 			cf_img_writer_close(&wr);
 			goto out;
@@ -463,7 +535,7 @@ cf_img_save_meta(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
 		return CF_ESHAPE;
 	}
 	if ((err = check_save(fmt, img->shape[0], img->shape[1],
-	    img->shape[2], img->dtype == CF_U16, errbuf, errlen)))
+	    img->shape[2], img->dtype, errbuf, errlen)))
 		return err;
 	if (!codec_for(fmt)->open_writer)
 		return codec_for(fmt)->save(f, fmt, img, o, errbuf, errlen);

@@ -120,19 +120,19 @@ int cf_img_save_meta(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
 void cf_img_meta_release(struct cf_img_meta *meta);
 
 /*
- * Row-at-a-time decoding, for the streaming pipeline (stream.h): the
- * header is read at open, then rows in order, then the trailer is checked
- * at finish.  Rows are interleaved samples (RGBRGB...), W * C of them,
- * uint8_t each, or uint16_t in native byte order when depth16.
+ * Row-at-a-time decoding, for the engine's pipeline (engine/filter.h):
+ * the header is read at open, then rows in order, then the trailer is
+ * checked at finish.  Rows are interleaved samples (RGBRGB...), W * C of
+ * them, of dtype: uint8_t, uint16_t or float, in native byte order.
  *
  * Some inputs are decoded whole at open instead (.npy, interlaced PNG, a
  * JPEG turned upright by its EXIF orientation): then img holds the image
- * as cf_img_load gives it and rows cannot be read; cf_img_reader_read_all
- * serves both kinds.
+ * as cf_img_load gives it, and rows are served from it.
+ * cf_img_reader_read_all gives the whole image of either kind.
  */
 struct cf_img_reader {
 	size_t c, h, w;		/* the image's shape [C, H, W], upright */
-	int depth16;		/* rows hold uint16_t samples */
+	enum cf_dtype dtype;	/* CF_U8, CF_U16 or (.npy) CF_F32 samples */
 	struct cf_tensor img;	/* the whole image, or empty */
 	struct cf_img_rd *in;	/* io/'s own state (img_int.h) */
 };
@@ -167,8 +167,10 @@ int cf_img_reader_read_all(struct cf_img_reader *r, struct cf_tensor *img,
     char *errbuf, size_t errlen);
 
 /*
- * Row-at-a-time encoding of an image [c, h, w] to f as fmt (PNG, JPEG,
- * PNM, PAM; not .npy), rows as cf_img_reader gives them.  The header
+ * Row-at-a-time encoding of an image [c, h, w] of dtype samples to f as
+ * fmt, rows as cf_img_reader gives them: CF_U8 for every format, CF_U16
+ * but for JPEG, CF_F32 for .npy only (which also takes CF_U8 and any
+ * number of channels; it is written at finish, planar).  The header
  * (and meta's ICC profile, meta may be NULL) is written at open, rows in
  * order, and the trailer at finish, which also releases wr; on any error
  * the caller calls cf_img_writer_close.  Same checks and messages as
@@ -176,12 +178,12 @@ int cf_img_reader_read_all(struct cf_img_reader *r, struct cf_tensor *img,
  */
 struct cf_img_writer {
 	size_t c, h, w;
-	int depth16;
+	enum cf_dtype dtype;
 	struct cf_img_wr *in;	/* io/'s own state (img_int.h) */
 };
 
 int cf_img_writer_open(FILE *f, enum cf_format fmt, size_t c, size_t h,
-    size_t w, int depth16, const struct cf_save_opts *o,
+    size_t w, enum cf_dtype dtype, const struct cf_save_opts *o,
     const struct cf_img_meta *meta, struct cf_img_writer *wr, char *errbuf,
     size_t errlen);
 int cf_img_writer_rows(struct cf_img_writer *wr, const void *buf, size_t n,
@@ -190,7 +192,8 @@ int cf_img_writer_finish(struct cf_img_writer *wr, char *errbuf,
     size_t errlen);
 void cf_img_writer_close(struct cf_img_writer *wr);
 
-/* Whether fmt has a row writer (cf_img_writer_open can succeed). */
+/* Whether fmt's row writer writes rows as they come (all but .npy,
+ * which holds them until finish). */
 int cf_img_format_streams(enum cf_format fmt);
 
 /*
@@ -230,16 +233,5 @@ enum cf_format cf_img_format_parse(const char *name);
 
 /* Whether fmt can store an alpha channel. */
 int cf_img_format_has_alpha(enum cf_format fmt);
-
-/*
- * Row y of img (CF_U8 or CF_U16 [C, H, W]) as interleaved samples, the
- * rows of cf_img_writer: uint8_t, or uint16_t in native byte order.
- */
-void cf_img_interleave_row(const struct cf_tensor *img, size_t y,
-    void *row);
-
-/* The other way: interleaved row into row y of img. */
-void cf_img_deinterleave_row(const void *row, struct cf_tensor *img,
-    size_t y);
 
 #endif

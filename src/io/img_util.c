@@ -1,7 +1,7 @@
 /*
  * img_util.c - what every codec shares, a leaf the codecs call instead of
  * img.c: the size limits, the EXIF orientation tag and turning an image
- * upright, and the interleaving of rows.
+ * upright.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -144,44 +144,4 @@ cf_img_check_size(uint64_t w, uint64_t h, const struct cf_load_opts *o,
 		return CF_EOVERFLOW;
 	}
 	return 0;
-}
-
-void
-cf_img_interleave_row(const struct cf_tensor *img, size_t y, void *row)
-{
-	const uint8_t *src = img->data;
-	const uint16_t *src16 = img->data;
-	uint8_t *dst = row;
-	uint16_t *dst16 = row;
-	size_t nc = img->shape[0], w = img->shape[2], x, k, i;
-
-	for (k = 0; k < nc; k++) {
-		i = k * img->stride[0] + y * img->stride[1];
-		for (x = 0; x < w; x++, i += img->stride[2]) {
-			if (img->dtype == CF_U16)
-				dst16[x * nc + k] = src16[i];
-			else
-				dst[x * nc + k] = src[i];
-		}
-	}
-}
-
-void
-cf_img_deinterleave_row(const void *row, struct cf_tensor *img, size_t y)
-{
-	const uint8_t *src = row;
-	const uint16_t *src16 = row;
-	uint8_t *dst = img->data;
-	uint16_t *dst16 = img->data;
-	size_t nc = img->shape[0], w = img->shape[2], x, k, i;
-
-	for (k = 0; k < nc; k++) {
-		i = k * img->stride[0] + y * img->stride[1];
-		for (x = 0; x < w; x++, i += img->stride[2]) {
-			if (img->dtype == CF_U16)
-				dst16[i] = src16[x * nc + k];
-			else
-				dst[i] = src[x * nc + k];
-		}
-	}
 }

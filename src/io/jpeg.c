@@ -489,7 +489,7 @@ jpeg_open_reader(FILE *f, const unsigned char *magic, size_t nmagic,
 	r->c = j->cmyk ? 3 : inc;
 	r->h = j->cinfo.output_height;
 	r->w = j->cinfo.output_width;
-	r->depth16 = 0;
+	r->dtype = CF_U8;
 	if (j->cmyk && (cf_size_mul(r->w, 4 * ROWS_MAX, &bytes) ||
 	    !(j->cmykbuf = malloc(bytes)))) {
 		snprintf(errbuf, errlen, "out of memory");

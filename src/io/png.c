@@ -256,7 +256,7 @@ read_adam7(struct rd *rd, struct cf_img_reader *r, int depth, char *errbuf,
 	size_t y, nbuf;
 	int err;
 
-	if ((err = cf_tensor_init(&r->img, r->depth16 ? CF_U16 : CF_U8, 3,
+	if ((err = cf_tensor_init(&r->img, r->dtype, 3,
 	    (size_t[]){ r->c, r->h, r->w }))) {
 		snprintf(errbuf, errlen, "%s", cf_strerror(err));
 		return err;
@@ -442,7 +442,7 @@ png_open_reader(FILE *f, const unsigned char *magic, size_t nmagic,
 	r->c = nc;
 	r->h = h;
 	r->w = w;
-	r->depth16 = depth == 16 && o->keep16;
+	r->dtype = depth == 16 && o->keep16 ? CF_U16 : CF_U8;
 	if (passes > 1) {
 		err = read_adam7(rd, r, depth, errbuf, errlen);
 		goto out;
@@ -837,7 +837,7 @@ png_wrows(struct cf_img_writer *wr, const void *buf, size_t n, char *errbuf,
 		return CF_EINVAL;
 	}
 	for (; n > 0; n--, w->y++, p += w->rowbytes) {
-		if (!wr->depth16)
+		if (wr->dtype != CF_U16)
 			memcpy(w->cur, p, w->rowbytes);
 		else
 			for (i = 0; i < w->rowbytes; i += 2) {
@@ -917,7 +917,7 @@ write_head(struct wr *w, struct cf_img_writer *wr, char *errbuf,
 
 	put32(ihdr, (uint32_t)wr->w);
 	put32(ihdr + 4, (uint32_t)wr->h);
-	ihdr[8] = wr->depth16 ? 16 : 8;
+	ihdr[8] = wr->dtype == CF_U16 ? 16 : 8;
 	ihdr[9] = ctypes[wr->c - 1];
 	if (fwrite(sig, 1, 8, w->f) != 8)
 		return write_error(errbuf, errlen);
@@ -946,7 +946,7 @@ png_open_writer(FILE *f, enum cf_format fmt, const struct cf_save_opts *o,
 	size_t rowbytes;
 	(void)fmt;
 	if (wr->w > 0x7fffffff || wr->h > 0x7fffffff || wr->c < 1 ||
-	    wr->c > 4 || cf_size_mul(wr->w, wr->c * (wr->depth16 ? 2 : 1),
+	    wr->c > 4 || cf_size_mul(wr->w, wr->c * cf_dtype_size(wr->dtype),
 	    &rowbytes) || rowbytes > SIZE_MAX / 8 - 1) {
 		snprintf(errbuf, errlen, "image too large for PNG");
 		return CF_EOVERFLOW;
@@ -961,7 +961,7 @@ png_open_writer(FILE *f, enum cf_format fmt, const struct cf_save_opts *o,
 	wr->in->close = png_wclose;
 	w->f = f;
 	w->rowbytes = rowbytes;
-	w->bpp = wr->c * (wr->depth16 ? 2 : 1);
+	w->bpp = wr->c * cf_dtype_size(wr->dtype);
 	w->adler = 1;
 	w->level = o->png_level;
 	w->threads = o->threads;

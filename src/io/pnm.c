@@ -251,7 +251,7 @@ scale_samples(struct cf_img_reader *r, const unsigned char *in, void *out,
 	size_t i;
 
 	/* 8-bit samples of maxval 255 are what they are: nothing to do */
-	if (p->bps == 1 && p->maxval == 255 && !r->depth16 && in == out)
+	if (p->bps == 1 && p->maxval == 255 && r->dtype != CF_U16 && in == out)
 		return 0;
 	for (i = 0; i < n; i++) {
 		v = p->bps == 1 ? in[i] :
@@ -261,7 +261,7 @@ scale_samples(struct cf_img_reader *r, const unsigned char *in, void *out,
 			    "maxval %lu", v, p->maxval);
 			return CF_EFORMAT;
 		}
-		if (r->depth16)
+		if (r->dtype == CF_U16)
 			out16[i] = p->lut[v];
 		else
 			out8[i] = (unsigned char)p->lut[v];
@@ -399,16 +399,16 @@ pnm_open_reader(FILE *f, const unsigned char *magic, size_t nmagic,
 	r->c = depth;
 	r->h = h;
 	r->w = w;
-	r->depth16 = p->bps == 2 && o->keep16;
+	r->dtype = p->bps == 2 && o->keep16 ? CF_U16 : CF_U8;
 	if (!(p->lut = malloc((maxval + 1) * sizeof(*p->lut))) ||
-	    (p->bps == 2 && !r->depth16 &&
+	    (p->bps == 2 && r->dtype != CF_U16 &&
 	    !(p->narrow = malloc(p->rowbytes)))) {
 		snprintf(errbuf, errlen, "out of memory");
 		err = CF_ENOMEM;
 		goto fail;
 	}
 	for (v = 0; v <= maxval; v++)
-		p->lut[v] = (uint16_t)((v * (r->depth16 ? 65535 : 255) +
+		p->lut[v] = (uint16_t)((v * (r->dtype == CF_U16 ? 65535 : 255) +
 		    maxval / 2) / maxval);
 	r->in->rows = pnm_rows;
 	r->in->finish = pnm_finish;
@@ -475,7 +475,7 @@ pnm_write_rows(struct cf_img_writer *wr, const void *buf, size_t n,
 {
 	struct pwr *p = wr->in->priv;
 
-	if (wr->depth16)
+	if (wr->dtype == CF_U16)
 		return write16(p, buf, n * wr->w * wr->c, errbuf, errlen);
 	if (fwrite(buf, p->rowbytes, n, p->f) != n)
 		return write_error(errbuf, errlen);
@@ -515,11 +515,11 @@ pnm_open_writer(FILE *f, enum cf_format fmt, const struct cf_save_opts *o,
     struct cf_img_writer *wr, char *errbuf, size_t errlen)
 {
 	struct pwr *p;
-	size_t bytes = wr->depth16 ? 2 : 1;
+	size_t bytes = cf_dtype_size(wr->dtype);
 
 	(void)o;
 	if (write_header(f, fmt, wr->c, wr->h, wr->w,
-	    wr->depth16 ? 65535 : 255) < 0)
+	    wr->dtype == CF_U16 ? 65535 : 255) < 0)
 		return write_error(errbuf, errlen);
 	if (!(p = calloc(1, sizeof(*p)))) {
 		snprintf(errbuf, errlen, "out of memory");
@@ -532,7 +532,7 @@ pnm_open_writer(FILE *f, enum cf_format fmt, const struct cf_save_opts *o,
 		snprintf(errbuf, errlen, "image too large");
 		return CF_EOVERFLOW;
 	}
-	if (wr->depth16 && !(p->swap = malloc(SWAPBUF))) {
+	if ((wr->dtype == CF_U16) && !(p->swap = malloc(SWAPBUF))) {
 		snprintf(errbuf, errlen, "out of memory");
 		return CF_ENOMEM;
 	}

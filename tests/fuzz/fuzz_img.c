@@ -6,9 +6,10 @@
  * and libpng.  The last byte's low bit asks for 16-bit samples as they
  * are (--depth 16).  What loads is encoded again in every format that
  * holds it, with the metadata found (EXIF orientation applied, the ICC
- * profile carried).  The same bytes are also streamed (stream.h)
+ * profile carried).  The same bytes are also filtered (filter.h)
  * through a sobel magnitude or a gaussian, chosen by the last byte,
- * the way the command line streams one stage.  The pixel limit is lower
+ * streamed wherever the streaming engine can, as the command line runs
+ * one stage.  The pixel limit is lower
  * than the CLI's default so that a valid huge header cannot exhaust
  * -rss_limit_mb.
  */
@@ -19,9 +20,9 @@
 
 #include <string.h>
 
+#include "engine/filter.h"
 #include "io/img.h"
 #include "kernels/presets.h"
-#include "engine/stream.h"
 
 /* Encode what loaded (small images only) in every format, to memory. */
 static void
@@ -94,15 +95,14 @@ rows_out(void *ctx, const void *rows, size_t n)
 	return 0;
 }
 
-/* Stream the input through one stage, as the command line would. */
+/* Filter the input through one stage, as the command line would. */
 static void
-stream(const uint8_t *data, size_t size)
+filter(const uint8_t *data, size_t size)
 {
 	struct cf_load_opts o = CF_LOAD_OPTS_DEFAULT;
-	struct cf_conv_params p = CF_CONV_PARAMS_DEFAULT;
-	struct cf_convert_opts cv = CF_CONVERT_OPTS_DEFAULT;
+	struct cf_filter_opts fo = CF_FILTER_OPTS_DEFAULT;
+	struct cf_filter_plan pl;
 	struct cf_img_reader r;
-	struct cf_stream_job j;
 	struct cf_stage st;
 	struct cf_clip_stats clip;
 	char err[512];
@@ -116,25 +116,22 @@ stream(const uint8_t *data, size_t size)
 		fclose(f);
 		return;
 	}
-	if (!r.img.data && r.w * r.h <= 65536 && !cf_preset_build(
-	    data[size - 1] & 2 ? "sobel" : "gaussian:1", &st, err,
-	    sizeof(err))) {
-		memset(&j, 0, sizeof(j));
-		j.st = &st;
-		j.p = &p;
-		j.cv = &cv;
-		j.c = r.c;
-		j.h = r.h;
-		j.w = r.w;
-		j.in16 = r.depth16;
-		j.in_scale = 1;
-		j.out16 = r.depth16;
-		j.out_c = r.c;
-		j.threads = 1 + (data[size - 1] >> 2 & 1);
-		if (cf_stream_supported(&st, &p, &cv) &&
-		    !cf_stream_run(&j, rows_in, &r, rows_out, NULL, &clip,
+	if (r.w * r.h <= 65536 && !cf_preset_build(data[size - 1] & 2 ?
+	    "sobel" : "gaussian:1", &st, err, sizeof(err))) {
+		fo.stages = &st;
+		fo.nstages = 1;
+		fo.wide = r.dtype == CF_U16;
+		fo.out = r.dtype == CF_U16 ? CF_U16 : r.dtype == CF_F32 ?
+		    CF_F32 : CF_U8;
+		fo.out_channels = 0;
+		fo.threads = 1 + (data[size - 1] >> 2 & 1);
+		fo.mode = CF_FILTER_STREAM;
+		if (!cf_filter_plan(&fo, &(struct cf_filter_in){ r.c, r.h,
+		    r.w, r.dtype }, &pl, err, sizeof(err)) &&
+		    !cf_filter_run(&pl, rows_in, &r, rows_out, NULL, &clip,
 		    err, sizeof(err)))
 			cf_img_reader_finish(&r, err, sizeof(err));
+		cf_filter_release(&pl);
 		cf_stage_release(&st);
 	}
 	cf_img_reader_close(&r);
@@ -150,6 +147,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (load(data, size, 0))
 		load(data, size, 1);
-	stream(data, size);
+	filter(data, size);
 	return 0;
 }

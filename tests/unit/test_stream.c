@@ -1,6 +1,7 @@
 /*
- * test_stream.c - the streaming engine (stream.c) against the naive
- * reference engine (cf_conv2d_ref) then cf_convert_to_u8/_u16.  Every pixel and every clip count must be
+ * test_stream.c - the streaming engine (stream.c), run through the
+ * engine's entry point (filter.h), against the naive reference engine
+ * (cf_conv2d_ref) then cf_convert_to_u8/_u16.  Every pixel and every clip count must be
  * the same, over shapes (several strips, several column blocks), kernel
  * kinds (random, exactly and nearly separable, banks, magnitude pairs),
  * strides, dilations, paddings, pad modes, flip, conversions, depths,
@@ -14,7 +15,7 @@
 
 #include "engine/conv.h"
 #include "engine/convert.h"
-#include "engine/stream.h"
+#include "engine/filter.h"
 #include "tap.h"
 
 static uint64_t rng = 4242;
@@ -198,24 +199,39 @@ ref_stage(const struct cf_tensor *x, const struct cf_stage *st,
 	return 0;
 }
 
-/* The job streaming st over t's image, writing every channel. */
+/* The engine's options streaming st over t's image. */
 static void
-set_job(struct cf_stream_job *j, const struct setup *t,
-    const struct cf_stage *st, size_t out_c)
+set_opts(struct cf_filter_opts *fo, const struct setup *t,
+    const struct cf_stage *st)
 {
-	memset(j, 0, sizeof(*j));
-	j->st = st;
-	j->p = &t->p;
-	j->cv = &t->cv;
-	j->c = t->c;
-	j->h = t->h;
-	j->w = t->w;
-	j->in16 = t->u16;
-	j->in_scale = t->scale;
-	j->out16 = t->out16;
-	j->keep_alpha = t->keep;
-	j->out_c = out_c;
-	j->threads = t->threads;
+	static const struct cf_filter_opts defaults = CF_FILTER_OPTS_DEFAULT;
+
+	*fo = defaults;
+	fo->stages = st;
+	fo->nstages = 1;
+	fo->conv = t->p;
+	fo->convert = t->cv;
+	fo->alpha = t->keep ? CF_ALPHA_KEEP : CF_ALPHA_SEPARATE;
+	fo->wide = t->out16;
+	fo->out = t->out16 ? CF_U16 : CF_U8;
+	fo->out_channels = 0;
+	fo->out_alpha = !t->drop;
+	fo->threads = t->threads;
+	fo->mode = CF_FILTER_STREAM;
+}
+
+/* Plan st over t's image; 0 when it streams. */
+static int
+plan(struct cf_filter_plan *pl, struct cf_filter_opts *fo,
+    const struct setup *t, const struct cf_stage *st)
+{
+	struct cf_filter_in in = { t->c, t->h, t->w, t->u16 ? CF_U16 : CF_U8 };
+	char err[256];
+
+	set_opts(fo, t, st);
+	if (cf_filter_plan(fo, &in, pl, err, sizeof(err)))
+		return -1;
+	return pl->streamed ? 0 : -2;
 }
 
 /* The whole-image result: the reference, alpha appended, converted. */
@@ -257,7 +273,8 @@ reference(const struct setup *t, const struct cf_stage *st,
 static int
 check(const struct setup *t, const struct cf_stage *st)
 {
-	struct cf_stream_job j;
+	struct cf_filter_opts fo;
+	struct cf_filter_plan pl;
 	struct cf_tensor x, ref;
 	struct cf_clip_stats c1, c2;
 	struct src s;
@@ -269,16 +286,23 @@ check(const struct setup *t, const struct cf_stage *st)
 
 	make_image(&s, &x, t->c, t->h, t->w, t->u16, t->scale);
 	rc1 = reference(t, st, &x, &ref, &c1);
-	set_job(&j, t, st, 0);
+	rc2 = plan(&pl, &fo, t, st);
 	memset(&d, 0, sizeof(d));
 	if (!rc1) {
 		total = ref.shape[0];
-		j.out_c = oc = total - (size_t)t->drop;
+		oc = total - (size_t)t->drop;
 		d.rowbytes = oc * ref.shape[2] * (t->out16 ? 2 : 1);
 		d.data = malloc(d.rowbytes * ref.shape[1]);
+		if (!rc2 && (pl.c != oc || pl.h != ref.shape[1] ||
+		    pl.w != ref.shape[2]))
+			rc2 = -4;
 	}
-	rc2 = rc1 ? -3 : cf_stream_run(&j, src_read, &s, dst_write, &d, &c2,
-	    err, sizeof(err));
+	if (rc1)
+		rc2 = -3;
+	else if (!rc2)
+		rc2 = cf_filter_run(&pl, src_read, &s, dst_write, &d, &c2, err,
+		    sizeof(err));
+	cf_filter_release(&pl);
 	if (!rc1 && !rc2) {
 		for (y = 0; y < ref.shape[1]; y++)
 			for (xx = 0; xx < ref.shape[2]; xx++)
@@ -424,7 +448,8 @@ test_ties(void)
 	struct cf_stage st;
 	struct cf_conv_params p0 = CF_CONV_PARAMS_DEFAULT;
 	struct cf_convert_opts cv0 = CF_CONVERT_OPTS_DEFAULT;
-	struct cf_stream_job j;
+	struct cf_filter_opts fo;
+	struct cf_filter_plan pl;
 	struct src s;
 	struct dst d;
 	struct cf_clip_stats clip;
@@ -450,7 +475,6 @@ test_ties(void)
 	t.p = p0;
 	t.p.padding = CF_PADDING_EXPLICIT;
 	t.cv = cv0;
-	set_job(&j, &t, &st, 1);
 	memset(&s, 0, sizeof(s));
 	s.c = 1;
 	s.h = 1;
@@ -459,8 +483,11 @@ test_ties(void)
 	d.data = out;
 	d.len = 0;
 	d.rowbytes = 1;
-	rc = cf_stream_run(&j, src_read, &s, dst_write, &d, &clip, err,
-	    sizeof(err));
+	rc = plan(&pl, &fo, &t, &st);
+	if (!rc)
+		rc = cf_filter_run(&pl, src_read, &s, dst_write, &d, &clip,
+		    err, sizeof(err));
+	cf_filter_release(&pl);
 	ok(rc == 0, "a 1x5 image streams");
 	is_float(out[0], 11, 0, "0.7 x (1 6 1 6 1): 11 as the reference "
 	    "rounds, not 10");
@@ -493,17 +520,19 @@ test_ties(void)
 }
 
 /*
- * cf_stream_worth: an 8-bit Gaussian streams; a 16-bit 13x13 one would
- * recompute about half its samples, so the whole image is cheaper.
+ * The plan streams an 8-bit Gaussian; a 16-bit 13x13 one would recompute
+ * about half its samples, so the whole image is cheaper (cf_stream_worth).
  */
 static void
 test_worth(void)
 {
 	struct cf_conv_params p0 = CF_CONV_PARAMS_DEFAULT;
 	struct cf_convert_opts cv0 = CF_CONVERT_OPTS_DEFAULT;
-	struct cf_stream_job j;
+	struct cf_filter_opts fo;
+	struct cf_filter_plan pl;
 	struct cf_stage st;
 	struct setup t;
+	int streamed;
 
 	make_stage(&st, K_GAUSS, 13, 13, 3, 1, 0);
 	memset(&t, 0, sizeof(t));
@@ -514,11 +543,19 @@ test_worth(void)
 	t.threads = 1;
 	t.p = p0;
 	t.cv = cv0;
-	set_job(&j, &t, &st, 3);
-	ok(cf_stream_worth(&j), "an 8-bit 13x13 gaussian is worth streaming");
-	j.in16 = j.out16 = 1;
-	ok(!cf_stream_worth(&j), "a 16-bit one is not: too many samples to "
-	    "recompute");
+	plan(&pl, &fo, &t, &st);
+	cf_filter_release(&pl);
+	fo.mode = CF_FILTER_AUTO;
+	streamed = !cf_filter_plan(&fo, &(struct cf_filter_in){ 3, 100, 100,
+	    CF_U8 }, &pl, NULL, 0) && pl.streamed;
+	cf_filter_release(&pl);
+	ok(streamed, "an 8-bit 13x13 gaussian is worth streaming");
+	fo.wide = 1;
+	fo.out = CF_U16;
+	streamed = !cf_filter_plan(&fo, &(struct cf_filter_in){ 3, 100, 100,
+	    CF_U16 }, &pl, NULL, 0) && pl.streamed;
+	cf_filter_release(&pl);
+	ok(!streamed, "a 16-bit one is not: too many samples to recompute");
 	cf_stage_release(&st);
 }
 

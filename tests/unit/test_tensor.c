@@ -11,10 +11,10 @@
 #include <string.h>
 
 #include "engine/conv.h"
-#include "io/img.h"
 #include "engine/info.h"
-#include "io/npy.h"
 #include "engine/pool.h"
+#include "io/img.h"
+#include "io/npy.h"
 #include "tap.h"
 
 /* An .npy v1.0 byte string: header dict text, then data bytes. */
