@@ -2,6 +2,7 @@
 #
 #   make            build ./convfilter
 #   make check      build and run the whole test suite
+#   make check-layers  the include rule of src/README
 #   make demo       filter samples/ into demo/ (ignored by git)
 #   make deps       install the Debian build and test packages if missing
 #   make sanitize   make check under ASan + UBSan + LSan (clang)
@@ -38,7 +39,7 @@ LIBS = $(PKG_LIBS) -lm -pthread
 # The layers (src/README): base <- io <- kernels <- engine <- cli.  The
 # first four make the internal library; the command line links it.
 BASE = base/err base/parallel base/tensor
-IO = io/img io/img_util io/png io/jpeg io/pnm io/npy io/probe
+IO = io/img io/img_util io/png io/jpeg io/pnm io/npy
 KERNELS = kernels/kernel kernels/stage kernels/peers kernels/presets \
 	kernels/load
 ENGINE = engine/conv engine/conv_geom engine/conv_ref engine/conv_fast engine/conv_transpose \
@@ -104,13 +105,17 @@ pkgcheck:
 	  echo "convfilter: missing build packages: pkg-config cannot find $(PKGS) (run 'make deps' or apt-get install pkg-config libpng-dev libjpeg-dev zlib1g-dev)" >&2; \
 	  exit 1; }
 
-check: $(BIN) $(UNIT_TESTS) $(TOOLS)
+check: check-layers $(BIN) $(UNIT_TESTS) $(TOOLS)
 	@for t in $(UNIT_TESTS); do \
 	  if $$t > $$t.log; then echo "$$t: $$(grep -c '^ok' $$t.log) passed"; \
 	  else grep -v '^ok' $$t.log; echo "$$t: FAILED"; exit 1; fi; done
 	CONVFILTER=$(CURDIR)/$(BIN) MKFIXTURE=$(CURDIR)/$(B)/mkfixture \
 	  MKBAD=$(CURDIR)/$(B)/mkbad \
 	  $(BATS) --formatter pretty tests/
+
+# The include rule of src/README (tests/tools/check-layers.sh).
+check-layers:
+	@tests/tools/check-layers.sh src && echo "check-layers: the includes keep the layers"
 
 demo: $(BIN)
 	@mkdir -p demo
@@ -207,7 +212,7 @@ uninstall:
 clean:
 	rm -rf build build-san build-fuzz convfilter convfilter-san demo
 
-.PHONY: all bench check demo deps sanitize lint install uninstall clean pkgcheck \
+.PHONY: all bench check check-layers demo deps sanitize lint install uninstall clean pkgcheck \
 	fuzz fuzz-build fuzz-smoke memcheck
 
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(PORTABLE_OBJS:.o=.d)

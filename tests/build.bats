@@ -38,3 +38,24 @@ load test_helper
 	big=$(git ls-files -z | xargs -0 -r stat -c '%s %n' 2>/dev/null | awk '$1 > 1048576')
 	[ -z "$big" ]
 }
+
+@test "check-layers passes on the tree and fails on an include up a layer, into io from the engine, or a cycle" {
+	run -0 "$TOP/tests/tools/check-layers.sh" "$TOP/src"
+	cp -r "$TOP/src" "$BATS_TEST_TMPDIR/src"
+	s=$BATS_TEST_TMPDIR/src
+	printf '#include "cli/util.h"\n' >> "$s/engine/conv.c"
+	run -1 "$TOP/tests/tools/check-layers.sh" "$s"
+	[[ $output == *'engine/conv.c: includes "cli/util.h", a layer above engine'* ]]
+	cp "$TOP/src/engine/conv.c" "$s/engine/conv.c"
+	printf '#include "io/img.h"\n' >> "$s/engine/pool.c"
+	run -1 "$TOP/tests/tools/check-layers.sh" "$s"
+	[[ $output == *'engine/pool.c: includes "io/img.h"; the engine never uses io'* ]]
+	cp "$TOP/src/engine/pool.c" "$s/engine/pool.c"
+	printf '#include "engine/filter.h"\n' >> "$s/engine/conv_geom.h"
+	run -1 "$TOP/tests/tools/check-layers.sh" "$s"
+	[[ $output == *"include cycle: "*"engine/conv_geom.h"* ]]
+	cp "$TOP/src/engine/conv_geom.h" "$s/engine/conv_geom.h"
+	printf '#include "tensor.h"\n' >> "$s/base/err.c"
+	run -1 "$TOP/tests/tools/check-layers.sh" "$s"
+	[[ $output == *'base/err.c: "tensor.h" is not path-qualified'* ]]
+}

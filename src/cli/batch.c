@@ -65,26 +65,6 @@ cf_batch_read_list(struct cf_batch *b, const char *path, int delim)
 	}
 }
 
-/* The extension for -f; a name already of that format keeps its own. */
-static const char *
-format_ext(enum cf_format fmt)
-{
-	switch (fmt) {
-	case CF_FMT_PNG:
-		return "png";
-	case CF_FMT_JPEG:
-		return "jpg";
-	case CF_FMT_PNM:
-		return "pnm";
-	case CF_FMT_PAM:
-		return "pam";
-	case CF_FMT_NPY:
-		return "npy";
-	default:
-		return NULL;
-	}
-}
-
 static char *
 output_name(const struct cf_batch *b, const char *in)
 {
@@ -99,8 +79,9 @@ output_name(const struct cf_batch *b, const char *in)
 		dot = NULL;
 	stemlen = dot ? (size_t)(dot - base) : strlen(base);
 	ext = dot ? dot + 1 : NULL;
+	/* -f: a name already of that format keeps its own extension */
 	if (b->format && cf_img_format_from_name(in) != b->format)
-		ext = format_ext(b->format);
+		ext = b->format->exts[0];
 	if (b->dir) {
 		dir = b->dir;
 		dirlen = strlen(dir);

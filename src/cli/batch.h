@@ -17,7 +17,7 @@ struct cf_batch {
 	size_t n;
 	const char *dir;	/* -o DIR, or NULL */
 	const char *suffix;	/* --suffix, or NULL */
-	enum cf_format format;	/* -f, or CF_FMT_UNKNOWN: keep extensions */
+	const struct cf_img_format *format;	/* -f, or NULL: keep extensions */
 	int jobs;		/* -j: files and engine threads share it */
 	int progress;		/* draw the progress bar */
 	int verbose;		/* summary even on success */

@@ -1,4 +1,5 @@
-/* library.c - resolving kernel specs: files, presets, the kernel library. */
+/* kernel_path.c - resolving -k SPEC: files, presets, the kernel library
+ * search path ($CONVFILTER_PATH, beside the executable, installed). */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>

@@ -157,6 +157,7 @@ parse_options(int argc, char **argv, struct options *o)
 		.save = CF_SAVE_OPTS_DEFAULT,
 		.load = CF_LOAD_OPTS_DEFAULT,
 	};
+	char list[256];
 	long ncpu;
 	int c;
 
@@ -172,8 +173,9 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'f':
 			if (!(o->format = cf_img_format_parse(optarg)))
-				die(EXIT_USAGE, "--format: '%s' is not png, "
-				    "jpeg, pnm, pam or npy", optarg);
+				die(EXIT_USAGE, "--format: '%s' is not %s",
+				    optarg, cf_img_format_list(list,
+				    sizeof(list), ", ", " or "));
 			break;
 		case 'h':
 			help();
@@ -390,35 +392,40 @@ parse_options(int argc, char **argv, struct options *o)
 }
 
 /* The output format: -f, else the extension, else png for stdout. */
-enum cf_format
+const struct cf_img_format *
 output_format(const struct options *o)
 {
-	enum cf_format fmt = o->format;
+	const struct cf_img_format *fmt = o->format;
+	char list[256];
 
 	if (!fmt)
 		fmt = cf_img_format_from_name(o->output);
 	if (!fmt && !strcmp(o->output, "-"))
-		fmt = CF_FMT_PNG;
+		fmt = cf_img_format_parse("png");
 	if (!fmt)
 		die(EXIT_USAGE, "'%s': cannot tell the output format from the "
-		    "name (use -f png|jpeg|pnm|pam|npy)", o->output);
+		    "name (use -f %s)", o->output,
+		    cf_img_format_list(list, sizeof(list), "|", "|"));
 	return fmt;
 }
 
 /*
  * --depth: whether to load 16-bit samples as they are.  By default only
- * formats that hold them keep them: JPEG is 8-bit, and .npy output keeps
- * the 8-bit sample scale it has always had.
+ * formats that hold 16-bit samples keep them: JPEG is 8-bit, and .npy
+ * output (floats) keeps the 8-bit sample scale it has always had.
  */
 int
-keep16(const struct options *o, enum cf_format fmt)
+keep16(const struct options *o, const struct cf_img_format *fmt)
 {
-	if (o->depth == 16 && fmt == CF_FMT_JPEG)
-		die(EXIT_USAGE, "--depth 16: JPEG holds 8-bit samples");
-	if (o->depth == 16 && fmt == CF_FMT_NPY && o->npy_u8)
+	unsigned wide = CF_DTYPE_BIT(CF_U16) | CF_DTYPE_BIT(CF_F32);
+
+	if (o->depth == 16 && !(fmt->dtypes & wide))
+		die(EXIT_USAGE, "--depth 16: %s holds 8-bit samples",
+		    fmt->label);
+	if (o->depth == 16 && o->npy_u8 && (fmt->dtypes & CF_DTYPE_BIT(CF_F32)))
 		die(EXIT_USAGE, "--depth 16: --npy-dtype uint8 holds 8-bit "
 		    "samples");
 	if (o->depth)
 		return o->depth == 16;
-	return fmt != CF_FMT_JPEG && fmt != CF_FMT_NPY;
+	return (fmt->dtypes & CF_DTYPE_BIT(CF_U16)) != 0;
 }

@@ -18,7 +18,7 @@ struct options {
 	struct cf_convert_opts convert;
 	struct cf_save_opts save;
 	struct cf_load_opts load;
-	enum cf_format format;		/* -f, or CF_FMT_UNKNOWN */
+	const struct cf_img_format *format;	/* -f, or NULL */
 	int npy_u8;			/* --npy-dtype uint8 */
 	int verbose;
 	int list_kernels;
@@ -48,12 +48,12 @@ struct options {
 void parse_options(int argc, char **argv, struct options *o);
 
 /* The output format: -f, else o->output's extension; exits 2 if neither. */
-enum cf_format output_format(const struct options *o);
+const struct cf_img_format *output_format(const struct options *o);
 
 /*
  * Whether to load 16-bit samples as they are for output format fmt;
  * exits 2 when --depth 16 asks for what fmt cannot hold.
  */
-int keep16(const struct options *o, enum cf_format fmt);
+int keep16(const struct options *o, const struct cf_img_format *fmt);
 
 #endif

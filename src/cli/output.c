@@ -16,24 +16,6 @@
 #include "cli/util.h"
 #include "io/img.h"
 
-static int
-save_stream(FILE *f, const char *name, enum cf_format fmt,
-    const struct cf_tensor *img, const struct options *o)
-{
-	char err[512];
-
-	if (cf_img_save_meta(f, fmt, img, &o->save, o->meta, err,
-	    sizeof(err))) {
-		error("'%s': %s", name, err);
-		return -1;
-	}
-	if (fflush(f) || ferror(f)) {
-		error("'%s': write error: %s", name, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 /* The umask, read once: umask(2) is process-wide, and workers save. */
 static mode_t file_mask;
 static pthread_once_t file_mask_once = PTHREAD_ONCE_INIT;
@@ -137,28 +119,4 @@ fail:
 	unlink(tmp);
 	free(tmp);
 	return rc;
-}
-
-struct image_out {
-	const struct options *o;
-	enum cf_format fmt;
-	const struct cf_tensor *img;
-};
-
-static int
-emit_image(FILE *f, void *ctx)
-{
-	struct image_out *io = ctx;
-
-	return save_stream(f, io->o->output, io->fmt, io->img, io->o) ?
-	    EXIT_OUTPUT : 0;
-}
-
-/* Write img to o->output (save_with). */
-int
-save(const struct options *o, enum cf_format fmt, const struct cf_tensor *img)
-{
-	struct image_out io = { o, fmt, img };
-
-	return save_with(o, emit_image, &io, 0);
 }

@@ -9,7 +9,6 @@
 
 #include "io/img.h"
 
-struct cf_tensor;
 struct options;
 
 /* Writes the output to f: 0, or an exit status after one error line. */
@@ -22,9 +21,5 @@ typedef int (*emit_fn)(FILE *f, void *ctx);
  * exit status of emit or EXIT_OUTPUT, after one error line.
  */
 int save_with(const struct options *o, emit_fn emit, void *ctx, int late);
-
-/* Write img to o->output in fmt with o's save options (save_with). */
-int save(const struct options *o, enum cf_format fmt,
-    const struct cf_tensor *img);
 
 #endif

@@ -83,7 +83,7 @@ struct job {
 	const struct cf_stage *stages;
 	struct cf_img_reader *r;
 	struct cf_filter_plan pl;
-	enum cf_format fmt;
+	const struct cf_img_format *fmt;
 	FILE *f;
 	struct cf_img_writer wr;
 	int wopen;		/* the writer is opened at the first row */
@@ -168,7 +168,7 @@ emit(FILE *f, void *ctx)
 /* The engine's options for o and output format fmt. */
 static void
 filter_opts(const struct options *o, const struct cf_stage *stages,
-    const struct cf_img_reader *r, enum cf_format fmt,
+    const struct cf_img_reader *r, const struct cf_img_format *fmt,
     struct cf_filter_opts *fo)
 {
 	static const struct cf_filter_opts defaults = CF_FILTER_OPTS_DEFAULT;
@@ -181,11 +181,11 @@ filter_opts(const struct options *o, const struct cf_stage *stages,
 	fo->alpha = o->alpha;
 	fo->linear = o->linear;
 	fo->wide = r->dtype == CF_U16 || o->depth == 16;
-	fo->out = fmt == CF_FMT_NPY && !o->npy_u8 ? CF_F32 :
-	    fo->wide ? CF_U16 : CF_U8;
-	fo->out_channels = fmt == CF_FMT_NPY || fmt == CF_FMT_PAM ||
-	    fmt == CF_FMT_PNM ? 0 : 4;
-	fo->out_alpha = cf_img_format_has_alpha(fmt);
+	/* floats where the format holds them (.npy), unless --npy-dtype */
+	fo->out = fmt->dtypes & CF_DTYPE_BIT(CF_F32) && !o->npy_u8 ?
+	    CF_F32 : fo->wide ? CF_U16 : CF_U8;
+	fo->out_channels = fmt->channels;
+	fo->out_alpha = fmt->alpha;
 	fo->max_pixels = o->load.max_pixels;
 	fo->threads = o->conv.threads;
 	fo->mode = o->no_stream ? CF_FILTER_WHOLE : CF_FILTER_AUTO;

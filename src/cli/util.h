@@ -1,7 +1,7 @@
 /*
  * util.h - command-line helpers: messages, exits, checked number parsing.
  * Only the command line (main.c, options.c, help.c, pipeline.c, output.c,
- * print.c, util.c, library.c, batch.c) prints or exits.
+ * print.c, util.c, kernel_path.c, batch.c) prints or exits.
  */
 #ifndef CF_UTIL_H
 #define CF_UTIL_H

@@ -17,72 +17,67 @@
 
 #define MAGIC_MAX 8
 
-static int
-unknown_load(FILE *f, const unsigned char *magic, size_t nmagic,
-    const struct cf_load_opts *o, struct cf_tensor *img, char *errbuf,
-    size_t errlen)
-{
-	(void)f, (void)magic, (void)nmagic, (void)o, (void)img;
-	snprintf(errbuf, errlen, "not a PNG, JPEG, PNM or NPY file");
-	return CF_EFORMAT;
-}
+#define B CF_DTYPE_BIT
 
-static int
-unknown_save(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
-    const struct cf_save_opts *o, char *errbuf, size_t errlen)
-{
-	(void)f, (void)img, (void)o;
-	snprintf(errbuf, errlen, "unknown output format %d", (int)fmt);
-	return CF_EINVAL;
-}
-
-/* Unknown data gets a reader that fails with a message, never NULL. */
-static const struct cf_img_codec codec_unknown = {
-	"unknown", unknown_load, unknown_save, NULL, NULL
+/*
+ * The formats.  Reading is by magic bytes, through each row's codec;
+ * writing by the row named.  A new format is a codec file, a row here
+ * and a word in the Makefile.
+ */
+const struct cf_img_format cf_img_formats[] = {
+	{ .name = "png", .label = "PNG",
+	  .exts = { "png" }, .dtypes = B(CF_U8) | B(CF_U16),
+	  .channels = 4, .alpha = 1, .streams = 1, .codec = &cf_codec_png },
+	{ .name = "jpeg", .label = "JPEG",
+	  .exts = { "jpg", "jpeg" }, .dtypes = B(CF_U8),
+	  .channels = 4, .streams = 1, .codec = &cf_codec_jpeg },
+	/* P5/P6 for gray and RGB, else P7 (PAM) */
+	{ .name = "pnm", .label = "PNM",
+	  .exts = { "pnm", "pgm", "ppm" },
+	  .dtypes = B(CF_U8) | B(CF_U16), .alpha = 1, .streams = 1,
+	  .codec = &cf_codec_pnm },
+	{ .name = "pam", .label = "PAM",
+	  .exts = { "pam" }, .dtypes = B(CF_U8) | B(CF_U16),
+	  .alpha = 1, .streams = 1, .codec = &cf_codec_pnm, .variant = 1 },
+	{ .name = "npy", .label = "NPY",
+	  .exts = { "npy" }, .dtypes = B(CF_U8) | B(CF_F32),
+	  .alpha = 1, .codec = &cf_codec_npy },
+	{ .name = NULL },
 };
 
-static const struct magic {
-	const char *bytes;
-	size_t len;
-	const struct cf_img_codec *codec;
-} magics[] = {
-	{ "\x89PNG\r\n\x1a\n", 8, &cf_codec_png },
-	{ "\xff\xd8\xff", 3, &cf_codec_jpeg },
-	{ "P5", 2, &cf_codec_pnm },
-	{ "P6", 2, &cf_codec_pnm },
-	{ "P7", 2, &cf_codec_pnm },
-	/* Plain and bitmap PNM: the PNM reader names them as unsupported. */
-	{ "P1", 2, &cf_codec_pnm },
-	{ "P2", 2, &cf_codec_pnm },
-	{ "P3", 2, &cf_codec_pnm },
-	{ "P4", 2, &cf_codec_pnm },
-	{ CF_NPY_MAGIC, CF_NPY_MAGIC_LEN, &cf_codec_npy },
-};
-
+/* The codec whose magic the first n bytes of buf are, or NULL. */
 static const struct cf_img_codec *
 sniff(const unsigned char *buf, size_t n)
 {
-	size_t i;
+	const struct cf_img_format *f;
 
-	for (i = 0; i < sizeof(magics) / sizeof(magics[0]); i++)
-		if (n >= magics[i].len &&
-		    memcmp(buf, magics[i].bytes, magics[i].len) == 0)
-			return magics[i].codec;
-	return &codec_unknown;
+	for (f = cf_img_formats; f->name; f++)
+		if (f->codec->magic && f->codec->magic(buf, n))
+			return f->codec;
+	return NULL;
 }
 
-static const struct cf_img_codec *
-codec_for(enum cf_format fmt)
+/* "not a PNG, JPEG, PNM or NPY file": every codec that reads, by the
+ * label of its first format. */
+static void
+not_known(char *errbuf, size_t errlen)
 {
-	switch (fmt) {
-	case CF_FMT_PNG:	return &cf_codec_png;
-	case CF_FMT_JPEG:	return &cf_codec_jpeg;
-	case CF_FMT_PNM:
-	case CF_FMT_PAM:	return &cf_codec_pnm;
-	case CF_FMT_NPY:	return &cf_codec_npy;
-	case CF_FMT_UNKNOWN:	break;
+	const struct cf_img_format *f, *g;
+	const char *label[16];
+	size_t n = 0, i, len;
+
+	for (f = cf_img_formats; f->name && n < 16; f++) {
+		for (g = cf_img_formats; g < f && g->codec != f->codec; g++)
+			;
+		if (g == f && f->codec->magic)
+			label[n++] = f->label;
 	}
-	return &codec_unknown;
+	len = (size_t)snprintf(errbuf, errlen, "not a");
+	for (i = 0; i < n && len < errlen; i++)
+		len += (size_t)snprintf(errbuf + len, errlen - len, "%s%s",
+		    i == 0 ? " " : i + 1 == n ? " or " : ", ", label[i]);
+	if (len < errlen)
+		snprintf(errbuf + len, errlen - len, " file");
 }
 
 void
@@ -207,7 +202,11 @@ cf_img_reader_open(FILE *f, const struct cf_load_opts *o,
 		err = CF_EFORMAT;
 		goto out;
 	}
-	codec = sniff(magic, n);
+	if (!(codec = sniff(magic, n))) {
+		not_known(errbuf, errlen);
+		err = CF_EFORMAT;
+		goto out;
+	}
 	if (codec->open_reader)
 		err = codec->open_reader(f, magic, n, &lo, r, errbuf, errlen);
 	else
@@ -326,32 +325,24 @@ cf_img_reader_read_all(struct cf_img_reader *r, struct cf_tensor *img,
 
 /* Check that fmt can hold an image of c channels of dtype. */
 static int
-check_save(enum cf_format fmt, size_t c, size_t h, size_t w,
+check_save(const struct cf_img_format *fmt, size_t c, size_t h, size_t w,
     enum cf_dtype dtype, char *errbuf, size_t errlen)
 {
-	if (fmt == CF_FMT_NPY && dtype != CF_U16 && c && h && w)
-		return 0;
-	if (dtype == CF_F32 || (dtype == CF_U16 && fmt == CF_FMT_JPEG) ||
-	    c < 1 || !h || !w ||
-	    (c > 4 && fmt != CF_FMT_PAM && fmt != CF_FMT_PNM)) {
-		snprintf(errbuf, errlen, "cannot save a tensor that is not "
-		    "an 8-bit (or, but for JPEG, 16-bit) image of 1 to 4 "
-		    "channels");
+	static const char *const type[] = { "8-bit", "float", "16-bit" };
+
+	if (!(fmt->dtypes & CF_DTYPE_BIT(dtype)) || c < 1 || !h || !w ||
+	    (fmt->channels && c > fmt->channels)) {
+		snprintf(errbuf, errlen, "%s cannot hold a %s image of %zu "
+		    "channel%s", fmt->name, type[dtype], c, c == 1 ? "" : "s");
 		return CF_ESHAPE;
 	}
 	return 0;
 }
 
-int
-cf_img_format_streams(enum cf_format fmt)
-{
-	return codec_for(fmt)->open_writer != NULL && fmt != CF_FMT_NPY;
-}
-
 /* .npy has no row writer: its rows fill a tensor, saved at finish. */
 struct held {
 	FILE *f;
-	const struct cf_img_codec *codec;
+	const struct cf_img_format *fmt;
 	struct cf_tensor t;
 	size_t y;
 };
@@ -378,7 +369,7 @@ held_finish(struct cf_img_writer *wr, char *errbuf, size_t errlen)
 {
 	struct held *h = wr->in->priv;
 
-	return h->codec->save(h->f, CF_FMT_NPY, &h->t, NULL, errbuf, errlen);
+	return h->fmt->codec->save(h->f, h->fmt, &h->t, NULL, errbuf, errlen);
 }
 
 static void
@@ -393,7 +384,7 @@ held_close(struct cf_img_writer *wr)
 }
 
 static int
-held_open(FILE *f, const struct cf_img_codec *codec,
+held_open(FILE *f, const struct cf_img_format *fmt,
     struct cf_img_writer *wr, char *errbuf, size_t errlen)
 {
 	struct held *h;
@@ -408,7 +399,7 @@ held_open(FILE *f, const struct cf_img_codec *codec,
 	wr->in->finish = held_finish;
 	wr->in->close = held_close;
 	h->f = f;
-	h->codec = codec;
+	h->fmt = fmt;
 	if ((err = cf_tensor_init(&h->t, wr->dtype, 3, (size_t[]){ wr->c,
 	    wr->h, wr->w }))) {
 		snprintf(errbuf, errlen, "%s", cf_strerror(err));
@@ -418,7 +409,7 @@ held_open(FILE *f, const struct cf_img_codec *codec,
 }
 
 int
-cf_img_writer_open(FILE *f, enum cf_format fmt, size_t c, size_t h,
+cf_img_writer_open(FILE *f, const struct cf_img_format *fmt, size_t c, size_t h,
     size_t w, enum cf_dtype dtype, const struct cf_save_opts *o,
     const struct cf_img_meta *meta, struct cf_img_writer *wr, char *errbuf,
     size_t errlen)
@@ -439,11 +430,10 @@ cf_img_writer_open(FILE *f, enum cf_format fmt, size_t c, size_t h,
 	wr->h = h;
 	wr->w = w;
 	wr->dtype = dtype;
-	if (codec_for(fmt)->open_writer)
-		err = codec_for(fmt)->open_writer(f, fmt, &so, wr, errbuf,
-		    errlen);
+	if (fmt->codec->open_writer)
+		err = fmt->codec->open_writer(f, fmt, &so, wr, errbuf, errlen);
 	else
-		err = held_open(f, codec_for(fmt), wr, errbuf, errlen);
+		err = held_open(f, fmt, wr, errbuf, errlen);
 	if (err)
 		cf_img_writer_close(wr);
 	return err;
@@ -476,7 +466,7 @@ cf_img_writer_close(struct cf_img_writer *wr)
 
 /* cf_img_save through a codec's row writer. */
 static int
-save_rows(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
+save_rows(FILE *f, const struct cf_img_format *fmt, const struct cf_tensor *img,
     const struct cf_save_opts *o, const struct cf_img_meta *meta,
     char *errbuf, size_t errlen)
 {
@@ -507,14 +497,14 @@ out:
 }
 
 int
-cf_img_save(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
+cf_img_save(FILE *f, const struct cf_img_format *fmt, const struct cf_tensor *img,
     const struct cf_save_opts *o, char *errbuf, size_t errlen)
 {
 	return cf_img_save_meta(f, fmt, img, o, NULL, errbuf, errlen);
 }
 
 int
-cf_img_save_meta(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
+cf_img_save_meta(FILE *f, const struct cf_img_format *fmt, const struct cf_tensor *img,
     const struct cf_save_opts *o, const struct cf_img_meta *meta,
     char *errbuf, size_t errlen)
 {
@@ -523,72 +513,83 @@ cf_img_save_meta(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
 
 	if (!o)
 		o = &defaults;
-	/* .npy holds any tensor: float or 8-bit, any channel count */
-	if (fmt == CF_FMT_NPY)
-		return cf_codec_npy.save(f, fmt, img, o, errbuf, errlen);
-	/* PAM (and pnm, which writes PAM then) holds any depth */
-	if ((img->dtype != CF_U8 && img->dtype != CF_U16) ||
-	    img->ndim != 3) {
-		snprintf(errbuf, errlen, "cannot save a tensor that is not "
-		    "an 8-bit (or, but for JPEG, 16-bit) image of 1 to 4 "
-		    "channels");
+	if (img->ndim != 3) {
+		snprintf(errbuf, errlen, "cannot save a %d-d tensor as an "
+		    "image", img->ndim);
 		return CF_ESHAPE;
 	}
 	if ((err = check_save(fmt, img->shape[0], img->shape[1],
 	    img->shape[2], img->dtype, errbuf, errlen)))
 		return err;
-	if (!codec_for(fmt)->open_writer)
-		return codec_for(fmt)->save(f, fmt, img, o, errbuf, errlen);
+	if (!fmt->codec->open_writer)
+		return fmt->codec->save(f, fmt, img, o, errbuf, errlen);
 	return save_rows(f, fmt, img, o, meta, errbuf, errlen);
 }
 
-enum cf_format
+const struct cf_img_format *
 cf_img_format_from_name(const char *path)
 {
-	static const struct {
-		const char *ext;
-		enum cf_format fmt;
-	} exts[] = {
-		{ "png", CF_FMT_PNG }, { "jpg", CF_FMT_JPEG },
-		{ "jpeg", CF_FMT_JPEG }, { "pgm", CF_FMT_PNM },
-		{ "ppm", CF_FMT_PNM }, { "pnm", CF_FMT_PNM },
-		{ "pam", CF_FMT_PAM }, { "npy", CF_FMT_NPY },
-	};
 	const char *dot, *slash;
-	size_t i;
 
 	if (!path || !(dot = strrchr(path, '.')))
-		return CF_FMT_UNKNOWN;
+		return NULL;
 	/* A dot in a directory name is not an extension. */
 	if ((slash = strrchr(path, '/')) && slash > dot)
-		return CF_FMT_UNKNOWN;
-	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++)
-		if (strcasecmp(dot + 1, exts[i].ext) == 0)
-			return exts[i].fmt;
-	return CF_FMT_UNKNOWN;
+		return NULL;
+	return cf_img_format_parse(dot + 1);
 }
 
-enum cf_format
+const struct cf_img_format *
 cf_img_format_parse(const char *name)
 {
-	if (!name)
-		return CF_FMT_UNKNOWN;
-	if (strcasecmp(name, "png") == 0)
-		return CF_FMT_PNG;
-	if (strcasecmp(name, "jpeg") == 0 || strcasecmp(name, "jpg") == 0)
-		return CF_FMT_JPEG;
-	if (strcasecmp(name, "pnm") == 0)
-		return CF_FMT_PNM;
-	if (strcasecmp(name, "pam") == 0)
-		return CF_FMT_PAM;
-	if (strcasecmp(name, "npy") == 0)
-		return CF_FMT_NPY;
-	return CF_FMT_UNKNOWN;
+	const struct cf_img_format *f;
+	size_t i;
+
+	for (f = cf_img_formats; name && f->name; f++) {
+		if (!strcasecmp(name, f->name))
+			return f;
+		for (i = 0; f->exts[i]; i++)
+			if (!strcasecmp(name, f->exts[i]))
+				return f;
+	}
+	return NULL;
+}
+
+char *
+cf_img_format_list(char *buf, size_t len, const char *sep, const char *last)
+{
+	const struct cf_img_format *f;
+	size_t n = 0;
+
+	if (len)
+		buf[0] = '\0';
+	for (f = cf_img_formats; f->name && n < len; f++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s",
+		    f == cf_img_formats ? "" : f[1].name ? sep : last,
+		    f->name);
+	return buf;
 }
 
 int
-cf_img_format_has_alpha(enum cf_format fmt)
+cf_img_probe(FILE *f, const struct cf_load_opts *o, size_t *shape,
+    char *errbuf, size_t errlen)
 {
-	return fmt == CF_FMT_PNG || fmt == CF_FMT_PNM || fmt == CF_FMT_PAM ||
-	    fmt == CF_FMT_NPY;
+	const struct cf_img_codec *codec;
+	unsigned char magic[MAGIC_MAX];
+	struct cf_img_peek p = { f, magic, 0, 0 };
+	int err;
+
+	p.npre = fread(magic, 1, sizeof(magic), f);
+	if (p.npre == 0) {
+		snprintf(errbuf, errlen, ferror(f) ? "read error" :
+		    "empty input");
+		return ferror(f) ? CF_EIO : CF_EFORMAT;
+	}
+	if (!(codec = sniff(magic, p.npre))) {
+		not_known(errbuf, errlen);
+		return CF_EFORMAT;
+	}
+	if ((err = codec->probe(&p, o, shape, errbuf, errlen)))
+		return err;
+	return cf_img_check_size(shape[2], shape[1], o, errbuf, errlen);
 }

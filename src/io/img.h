@@ -1,10 +1,11 @@
 /*
- * img.h - loading and saving images as [C, H, W] CF_U8 tensors.
+ * img.h - images as [C, H, W] tensors and rows: reading, writing, the
+ * formats.
  *
- * The input format is sniffed from the first bytes (PNG, JPEG, binary PNM:
- * P5, P6, P7), never from the name.  Each format lives in its own module
- * (img_png.c, img_jpeg.c, img_pnm.c) behind the table in img.c, so callers
- * never branch on format.
+ * The input format is sniffed from the first bytes, never from the name.
+ * Each format lives in its own file (png.c, jpeg.c, pnm.c, npy.c) behind
+ * one table, cf_img_formats: callers read what a format holds from its
+ * row and never branch on which format it is.
  */
 #ifndef CF_IMG_H
 #define CF_IMG_H
@@ -13,14 +14,28 @@
 
 #include "base/tensor.h"
 
-enum cf_format {
-	CF_FMT_UNKNOWN = 0,
-	CF_FMT_PNG,
-	CF_FMT_JPEG,
-	CF_FMT_PNM,	/* P5/P6 for 1/3 channels, P7 (PAM) otherwise */
-	CF_FMT_PAM,	/* always P7 */
-	CF_FMT_NPY,	/* NumPy .npy: float32 or uint8, any channels */
+/* The bit of dtype t in struct cf_img_format's dtypes. */
+#define CF_DTYPE_BIT(t) (1u << (t))
+
+/*
+ * An output format: one row of the table.  Formats are told apart by
+ * pointer; NULL is "unknown".
+ */
+struct cf_img_format {
+	const char *name;	/* as -f takes it: "png" */
+	const char *label;	/* in messages: "PNG" */
+	const char *exts[4];	/* lower case, NULL-ended; exts[0] names the
+				 * outputs of a batch with -f */
+	unsigned dtypes;	/* the samples it holds (CF_DTYPE_BIT) */
+	size_t channels;	/* the most it holds; 0: any */
+	int alpha;		/* it holds an alpha channel */
+	int streams;		/* written row by row (else held till the end) */
+	const struct cf_img_codec *codec;	/* io/'s own (img_int.h) */
+	int variant;		/* the codec's own: which of its formats */
 };
+
+/* Every output format, in the order messages list them; name NULL ends. */
+extern const struct cf_img_format cf_img_formats[];
 
 /* Limits applied right after the header, before any large allocation. */
 struct cf_load_opts {
@@ -113,7 +128,7 @@ int cf_img_load_meta(FILE *f, const struct cf_load_opts *o,
  * cf_img_save, also writing meta's ICC profile where the format holds one
  * (PNG iCCP, JPEG APP2).  meta may be NULL (--strip).
  */
-int cf_img_save_meta(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
+int cf_img_save_meta(FILE *f, const struct cf_img_format *fmt, const struct cf_tensor *img,
     const struct cf_save_opts *o, const struct cf_img_meta *meta,
     char *errbuf, size_t errlen);
 
@@ -182,7 +197,7 @@ struct cf_img_writer {
 	struct cf_img_wr *in;	/* io/'s own state (img_int.h) */
 };
 
-int cf_img_writer_open(FILE *f, enum cf_format fmt, size_t c, size_t h,
+int cf_img_writer_open(FILE *f, const struct cf_img_format *fmt, size_t c, size_t h,
     size_t w, enum cf_dtype dtype, const struct cf_save_opts *o,
     const struct cf_img_meta *meta, struct cf_img_writer *wr, char *errbuf,
     size_t errlen);
@@ -192,9 +207,6 @@ int cf_img_writer_finish(struct cf_img_writer *wr, char *errbuf,
     size_t errlen);
 void cf_img_writer_close(struct cf_img_writer *wr);
 
-/* Whether fmt's row writer writes rows as they come (all but .npy,
- * which holds them until finish). */
-int cf_img_format_streams(enum cf_format fmt);
 
 /*
  * Turn img ([C, H, W], any dtype) upright for EXIF orientation 2..8 (1 and
@@ -204,34 +216,33 @@ int cf_img_format_streams(enum cf_format fmt);
 int cf_img_orient(struct cf_tensor *img, int orientation);
 
 /*
- * Encode img (CF_U8 [C, H, W], C in 1..4) to f in format fmt.  PNG and
- * PNM/PAM also take CF_U16 (written as 16-bit PNG, maxval 65535); JPEG
- * does not.  CF_FMT_NPY also takes CF_F32 and any number of channels.  The caller
- * has already dropped alpha for formats that cannot hold it (JPEG).
- * Returns CF_EIO with a message when a write fails, CF_ESHAPE when fmt
- * cannot hold C channels.
+ * Encode img ([C, H, W]) to f in format fmt, which must hold its dtype
+ * and channels (fmt->dtypes, fmt->channels; PNG writes CF_U16 as bit
+ * depth 16, PNM as maxval 65535, .npy CF_F32 as '<f4').  The caller has
+ * already dropped alpha for formats that cannot hold it (JPEG).  Returns
+ * CF_EIO with a message when a write fails, CF_ESHAPE when fmt cannot
+ * hold the image.
  */
-int cf_img_save(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
+int cf_img_save(FILE *f, const struct cf_img_format *fmt, const struct cf_tensor *img,
     const struct cf_save_opts *o, char *errbuf, size_t errlen);
 
 /*
  * The shape [C, H, W] cf_img_load would give, from the header alone (no
- * pixel is decoded; img_probe.c), checked against o.  Same messages and
+ * pixel is decoded; each codec's probe), checked against o.  Same messages and
  * errors as cf_img_load for what it reads.
  */
 int cf_img_probe(FILE *f, const struct cf_load_opts *o, size_t *shape,
     char *errbuf, size_t errlen);
 
-/*
- * The format implied by a file name's extension (case-insensitive):
- * .png, .jpg/.jpeg, .pgm/.ppm/.pnm, .pam, .npy.  CF_FMT_UNKNOWN otherwise.
- */
-enum cf_format cf_img_format_from_name(const char *path);
+/* The format of a file name's extension (case-insensitive), or NULL. */
+const struct cf_img_format *cf_img_format_from_name(const char *path);
 
-/* The format named by a -f argument: png, jpeg/jpg, pnm, pam, npy. */
-enum cf_format cf_img_format_parse(const char *name);
+/* The format a -f argument names (a name or an extension), or NULL. */
+const struct cf_img_format *cf_img_format_parse(const char *name);
 
-/* Whether fmt can store an alpha channel. */
-int cf_img_format_has_alpha(enum cf_format fmt);
+/* The formats' names into buf, separated by sep, the last two by last:
+ * ("png, jpeg, pnm, pam or npy").  Returns buf. */
+char *cf_img_format_list(char *buf, size_t len, const char *sep,
+    const char *last);
 
 #endif

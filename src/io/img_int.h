@@ -36,26 +36,46 @@ struct cf_img_wr {
 };
 
 /*
- * Per-format entry points, called only through img.c's table.  A codec
- * has load or open_reader (img.c builds the other from it), and save or
- * open_writer likewise.
+ * A header's bytes for a probe: the magic bytes already read, then f,
+ * sequentially (img_util.c).
+ */
+struct cf_img_peek {
+	FILE *f;
+	const unsigned char *pre;
+	size_t npre, ipre;
+};
+
+int cf_img_peek_byte(struct cf_img_peek *p);	/* EOF at the end */
+int cf_img_peek_read(struct cf_img_peek *p, unsigned char *b, size_t n);
+int cf_img_peek_skip(struct cf_img_peek *p, unsigned long n);
+
+/*
+ * A codec: one file's entry points, reached only through the format
+ * table (img.c).  A codec has load or open_reader (img.c builds the
+ * other from it), and save or open_writer likewise; every reader has a
+ * magic test and a probe.
  */
 struct cf_img_codec {
-	const char *name;
+	/* Whether the first n (up to 8) bytes b start one of its files. */
+	int (*magic)(const unsigned char *b, size_t n);
 	/* magic: the first nmagic bytes, already consumed from f */
 	int (*load)(FILE *f, const unsigned char *magic, size_t nmagic,
 	    const struct cf_load_opts *o, struct cf_tensor *img,
 	    char *errbuf, size_t errlen);
-	int (*save)(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
-	    const struct cf_save_opts *o, char *errbuf, size_t errlen);
-	/* Fill r (shape, depth16, the row functions) after the header. */
+	int (*save)(FILE *f, const struct cf_img_format *fmt,
+	    const struct cf_tensor *img, const struct cf_save_opts *o,
+	    char *errbuf, size_t errlen);
+	/* Fill r (shape, dtype, the row functions) after the header. */
 	int (*open_reader)(FILE *f, const unsigned char *magic,
 	    size_t nmagic, const struct cf_load_opts *o,
 	    struct cf_img_reader *r, char *errbuf, size_t errlen);
-	/* wr->c, h, w, depth16 are set; wr->in->meta is the ICC profile. */
-	int (*open_writer)(FILE *f, enum cf_format fmt,
+	/* wr->c, h, w, dtype are set; wr->in->meta is the ICC profile. */
+	int (*open_writer)(FILE *f, const struct cf_img_format *fmt,
 	    const struct cf_save_opts *o, struct cf_img_writer *wr,
 	    char *errbuf, size_t errlen);
+	/* The shape [C, H, W] the reader would give, from the header. */
+	int (*probe)(struct cf_img_peek *p, const struct cf_load_opts *o,
+	    size_t *shape, char *errbuf, size_t errlen);
 };
 
 extern const struct cf_img_codec cf_codec_png;

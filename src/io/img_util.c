@@ -1,7 +1,7 @@
 /*
  * img_util.c - what every codec shares, a leaf the codecs call instead of
  * img.c: the size limits, the EXIF orientation tag and turning an image
- * upright.
+ * upright, and the header reader of the probes.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -143,5 +143,36 @@ cf_img_check_size(uint64_t w, uint64_t h, const struct cf_load_opts *o,
 		    ", too large for this machine", w, h);
 		return CF_EOVERFLOW;
 	}
+	return 0;
+}
+
+int
+cf_img_peek_byte(struct cf_img_peek *p)
+{
+	if (p->ipre < p->npre)
+		return p->pre[p->ipre++];
+	return getc(p->f);
+}
+
+int
+cf_img_peek_read(struct cf_img_peek *p, unsigned char *b, size_t n)
+{
+	size_t i;
+	int c;
+
+	for (i = 0; i < n; i++) {
+		if ((c = cf_img_peek_byte(p)) == EOF)
+			return -1;
+		b[i] = (unsigned char)c;
+	}
+	return 0;
+}
+
+int
+cf_img_peek_skip(struct cf_img_peek *p, unsigned long n)
+{
+	while (n--)
+		if (cf_img_peek_byte(p) == EOF)
+			return -1;
 	return 0;
 }

@@ -1,5 +1,5 @@
 /*
- * img_jpeg.c - JPEG through libjpeg(-turbo), the only file that includes
+ * jpeg.c - JPEG through libjpeg(-turbo), the only file that includes
  * <jpeglib.h>.
  *
  * libjpeg reports corrupt data ("Premature end of JPEG file", "Corrupt
@@ -609,7 +609,7 @@ jpeg_write_finish(struct cf_img_writer *wr, char *errbuf, size_t errlen)
 }
 
 static int
-jpeg_open_writer(FILE *f, enum cf_format fmt, const struct cf_save_opts *o,
+jpeg_open_writer(FILE *f, const struct cf_img_format *fmt, const struct cf_save_opts *o,
     struct cf_img_writer *wr, char *errbuf, size_t errlen)
 {
 	struct jwr *j;
@@ -670,6 +670,79 @@ jpeg_open_writer(FILE *f, enum cf_format fmt, const struct cf_save_opts *o,
 	return 0;
 }
 
+/* The shape from the frame header, turned as EXIF orientation says. */
+static int
+probe_jpeg(struct cf_img_peek *r, const struct cf_load_opts *o, size_t *s,
+    char *errbuf, size_t errlen)
+{
+	unsigned char b[6], *app1;
+	unsigned long len;
+	size_t t;
+	int c, m, orient = 0;
+
+	if (cf_img_peek_skip(r, 2))
+		goto bad;
+	for (;;) {
+		if ((c = cf_img_peek_byte(r)) != 0xff)
+			goto bad;
+		while ((m = cf_img_peek_byte(r)) == 0xff)
+			;
+		if (m == EOF)
+			goto bad;
+		if (m == 0x01 || (m >= 0xd0 && m <= 0xd7))
+			continue;
+		if (m == 0xd9 || m == 0xda)
+			goto bad;	/* no frame header before the scan */
+		if (cf_img_peek_read(r, b, 2))
+			goto bad;
+		if (m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 &&
+		    m != 0xcc) {
+			if (cf_img_peek_read(r, b, 6))
+				goto bad;
+			s[1] = (size_t)b[1] << 8 | b[2];
+			s[2] = (size_t)b[3] << 8 | b[4];
+			/* gray, or RGB (CMYK/YCCK are converted to RGB) */
+			s[0] = b[5] == 1 ? 1 : 3;
+			/* as cf_img_load turns it upright */
+			if (orient >= 5 && !(o && o->no_auto_orient)) {
+				t = s[1];
+				s[1] = s[2];
+				s[2] = t;
+			}
+			return 0;
+		}
+		len = (unsigned long)b[0] << 8 | b[1];
+		if (m == 0xe1 && !orient && len >= 2) {
+			/* APP1: EXIF orientation, at most 64 KiB */
+			if (!(app1 = malloc(len)))
+				goto bad;
+			if (cf_img_peek_read(r, app1, len - 2)) {
+				free(app1);
+				goto bad;
+			}
+			orient = cf_img_exif_orientation(app1, len - 2);
+			free(app1);
+			continue;
+		}
+		if (((unsigned)b[0] << 8 | b[1]) < 2 ||
+		    cf_img_peek_skip(r, ((unsigned long)b[0] << 8 | b[1]) - 2))
+			goto bad;
+	}
+bad:
+	snprintf(errbuf, errlen, "truncated or invalid JPEG header");
+	return CF_EFORMAT;
+}
+
+
+static int
+jpeg_magic(const unsigned char *b, size_t n)
+{
+	return n >= 3 && !memcmp(b, "\xff\xd8\xff", 3);
+}
+
 const struct cf_img_codec cf_codec_jpeg = {
-	"jpeg", NULL, NULL, jpeg_open_reader, jpeg_open_writer
+	.magic = jpeg_magic,
+	.open_reader = jpeg_open_reader,
+	.open_writer = jpeg_open_writer,
+	.probe = probe_jpeg,
 };

@@ -1,5 +1,5 @@
 /*
- * img_npy.c - NumPy .npy arrays, as images and as plain tensors.
+ * npy.c - NumPy .npy arrays, as images and as plain tensors.
  *
  * The header dict is parsed by hand, key by key, with no general Python
  * literal support: anything but the three keys numpy itself writes, with
@@ -508,11 +508,46 @@ npy_load(FILE *f, const unsigned char *magic, size_t nmagic,
 }
 
 static int
-npy_save(FILE *f, enum cf_format fmt, const struct cf_tensor *img,
+npy_save(FILE *f, const struct cf_img_format *fmt, const struct cf_tensor *img,
     const struct cf_save_opts *o, char *errbuf, size_t errlen)
 {
 	(void)fmt, (void)o;
 	return cf_npy_write(f, img, errbuf, errlen);
 }
 
-const struct cf_img_codec cf_codec_npy = { "npy", npy_load, npy_save, NULL, NULL };
+/* The shape from the header dict, as npy_load would take it. */
+static int
+probe_npy(struct cf_img_peek *p, const struct cf_load_opts *o, size_t *s,
+    char *errbuf, size_t errlen)
+{
+	struct cf_npy_header h;
+	int err;
+
+	(void)o;
+	if ((err = cf_npy_read_header(p->f, p->pre, p->npre, &h, errbuf,
+	    errlen)))
+		return err;
+	if (h.ndim != 2 && h.ndim != 3) {
+		snprintf(errbuf, errlen, "npy: an image must be a 2-d [H, W] or "
+		    "3-d [C, H, W] array, not %d-d", h.ndim);
+		return CF_EFORMAT;
+	}
+	s[0] = h.ndim == 2 ? 1 : h.shape[0];
+	s[1] = h.shape[h.ndim - 2];
+	s[2] = h.shape[h.ndim - 1];
+	return 0;
+}
+
+static int
+npy_magic(const unsigned char *b, size_t n)
+{
+	return n >= CF_NPY_MAGIC_LEN && !memcmp(b, CF_NPY_MAGIC,
+	    CF_NPY_MAGIC_LEN);
+}
+
+const struct cf_img_codec cf_codec_npy = {
+	.magic = npy_magic,
+	.load = npy_load,
+	.save = npy_save,
+	.probe = probe_npy,
+};

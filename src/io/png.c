@@ -1,5 +1,5 @@
 /*
- * img_png.c - PNG through libpng, the only file that includes <png.h>.
+ * png.c - PNG through libpng, the only file that includes <png.h>.
  *
  * Reading: every colour type and bit depth is expanded to 8-bit gray,
  * gray+alpha, RGB or RGBA: low-depth gray is scaled to 0..255, palettes
@@ -939,7 +939,7 @@ write_head(struct wr *w, struct cf_img_writer *wr, char *errbuf,
 }
 
 static int
-png_open_writer(FILE *f, enum cf_format fmt, const struct cf_save_opts *o,
+png_open_writer(FILE *f, const struct cf_img_format *fmt, const struct cf_save_opts *o,
     struct cf_img_writer *wr, char *errbuf, size_t errlen)
 {
 	struct wr *w;
@@ -980,5 +980,65 @@ png_open_writer(FILE *f, enum cf_format fmt, const struct cf_save_opts *o,
 	return write_head(w, wr, errbuf, errlen);
 }
 
-const struct cf_img_codec cf_codec_png = { "png", NULL, NULL,
-	png_open_reader, png_open_writer };
+/* A big-endian 32-bit number. */
+static unsigned long
+peek_be32(const unsigned char *b)
+{
+	return (unsigned long)b[0] << 24 | (unsigned long)b[1] << 16 |
+	    (unsigned long)b[2] << 8 | b[3];
+}
+
+/* The shape from IHDR, and alpha from a tRNS before the first IDAT. */
+static int
+probe_png(struct cf_img_peek *r, const struct cf_load_opts *o, size_t *s,
+    char *errbuf, size_t errlen)
+{
+	unsigned char b[13];
+	unsigned long len;
+	int ctype, trns = 0;
+
+	(void)o;
+	if (cf_img_peek_skip(r, 8) || cf_img_peek_read(r, b, 8) || memcmp(b + 4, "IHDR", 4) ||
+	    peek_be32(b) != 13 || cf_img_peek_read(r, b, 13) || cf_img_peek_skip(r, 4))
+		goto bad;
+	s[2] = peek_be32(b);
+	s[1] = peek_be32(b + 4);
+	ctype = b[9];
+	for (;;) {
+		if (cf_img_peek_read(r, b, 8))
+			goto bad;
+		len = peek_be32(b);
+		if (!memcmp(b + 4, "IDAT", 4) || !memcmp(b + 4, "IEND", 4))
+			break;
+		if (!memcmp(b + 4, "tRNS", 4))
+			trns = 1;
+		if (len > 0x7fffffffUL || cf_img_peek_skip(r, len + 4))
+			goto bad;
+	}
+	switch (ctype) {
+	case 0:	s[0] = 1 + trns; break;
+	case 2:	s[0] = 3 + trns; break;
+	case 3:	s[0] = 3 + trns; break;
+	case 4:	s[0] = 2; break;
+	case 6:	s[0] = 4; break;
+	default: goto bad;
+	}
+	return 0;
+bad:
+	snprintf(errbuf, errlen, "truncated or invalid PNG header");
+	return CF_EFORMAT;
+}
+
+
+static int
+png_magic(const unsigned char *b, size_t n)
+{
+	return n >= 8 && !memcmp(b, "\x89PNG\r\n\x1a\n", 8);
+}
+
+const struct cf_img_codec cf_codec_png = {
+	.magic = png_magic,
+	.open_reader = png_open_reader,
+	.open_writer = png_open_writer,
+	.probe = probe_png,
+};

@@ -1,5 +1,5 @@
 /*
- * img_pnm.c - binary PNM: PGM (P5), PPM (P6) and PAM (P7).
+ * pnm.c - binary PNM: PGM (P5), PPM (P6) and PAM (P7).
  *
  * Samples of any maxval 1..65535 (one byte each up to 255, two bytes big
  * endian above) are scaled to 0..255 by rounding:
@@ -494,13 +494,13 @@ pnm_write_finish(struct cf_img_writer *wr, char *errbuf, size_t errlen)
 
 /* P5/P6 for gray and RGB as pnm; P7 (PAM) otherwise. */
 static int
-write_header(FILE *f, enum cf_format fmt, size_t nc, size_t h, size_t w,
+write_header(FILE *f, const struct cf_img_format *fmt, size_t nc, size_t h, size_t w,
     unsigned maxval)
 {
 	static const char *tupltypes[] = { "GRAYSCALE", "GRAYSCALE_ALPHA",
 	    "RGB", "RGB_ALPHA" };
 
-	if (fmt == CF_FMT_PNM && (nc == 1 || nc == 3))
+	if (!fmt->variant && (nc == 1 || nc == 3))
 		return fprintf(f, "P%c\n%zu %zu\n%u\n", nc == 1 ? '5' : '6',
 		    w, h, maxval);
 	/* no tuple type past 4 */
@@ -511,7 +511,7 @@ write_header(FILE *f, enum cf_format fmt, size_t nc, size_t h, size_t w,
 }
 
 static int
-pnm_open_writer(FILE *f, enum cf_format fmt, const struct cf_save_opts *o,
+pnm_open_writer(FILE *f, const struct cf_img_format *fmt, const struct cf_save_opts *o,
     struct cf_img_writer *wr, char *errbuf, size_t errlen)
 {
 	struct pwr *p;
@@ -541,6 +541,107 @@ pnm_open_writer(FILE *f, enum cf_format fmt, const struct cf_save_opts *o,
 	return 0;
 }
 
+/* The next header token of a PNM file (comments skipped). */
+static int
+token(struct cf_img_peek *r, char *buf, size_t len)
+{
+	size_t n = 0;
+	int c;
+
+	do {
+		c = cf_img_peek_byte(r);
+		if (c == '#')
+			while (c != '\n' && c != EOF)
+				c = cf_img_peek_byte(r);
+	} while (c == ' ' || c == '\t' || c == '\n' || c == '\r');
+	while (c != EOF && c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+		if (n + 1 >= len)
+			return -1;
+		buf[n++] = (char)c;
+		c = cf_img_peek_byte(r);
+	}
+	buf[n] = '\0';
+	return n ? 0 : -1;
+}
+
+static int
+number(const char *t, size_t *v)
+{
+	size_t x = 0;
+
+	if (!*t)
+		return -1;
+	for (; *t; t++) {
+		if (*t < '0' || *t > '9' || x > 0xffffffffUL)
+			return -1;
+		x = x * 10 + (size_t)(*t - '0');
+	}
+	*v = x;
+	return 0;
+}
+
+static int
+probe_pnm(struct cf_img_peek *r, const struct cf_load_opts *o, size_t *s,
+    char *errbuf, size_t errlen)
+{
+	char t[64], kind;
+	size_t v;
+
+	(void)o;
+	if (cf_img_peek_byte(r) != 'P')
+		goto bad;
+	kind = (char)cf_img_peek_byte(r);
+	if (kind == '5' || kind == '6') {
+		if (token(r, t, sizeof(t)) || number(t, &s[2]) ||
+		    token(r, t, sizeof(t)) || number(t, &s[1]))
+			goto bad;
+		s[0] = kind == '5' ? 1 : 3;
+		return 0;
+	}
+	if (kind != '7') {
+		snprintf(errbuf, errlen, "plain and bitmap PNM (P%c) are not "
+		    "supported", kind);
+		return CF_EFORMAT;
+	}
+	s[0] = s[1] = s[2] = 0;
+	for (;;) {
+		if (token(r, t, sizeof(t)))
+			goto bad;
+		if (!strcmp(t, "ENDHDR"))
+			break;
+		if (!strcmp(t, "TUPLTYPE")) {
+			if (token(r, t, sizeof(t)))
+				goto bad;
+			continue;
+		}
+		if (token(r, t + 32, 32) || number(t + 32, &v))
+			goto bad;
+		if (!strcmp(t, "WIDTH"))
+			s[2] = v;
+		else if (!strcmp(t, "HEIGHT"))
+			s[1] = v;
+		else if (!strcmp(t, "DEPTH"))
+			s[0] = v;
+	}
+	if (s[0] < 1 || s[0] > 4)
+		goto bad;
+	return 0;
+bad:
+	snprintf(errbuf, errlen, "truncated or invalid PNM header");
+	return CF_EFORMAT;
+}
+
+
+/* P5-P7, and P1-P4, which the reader names as unsupported */
+static int
+pnm_magic(const unsigned char *b, size_t n)
+{
+	return n >= 2 && b[0] == 'P' && b[1] >= '1' && b[1] <= '7';
+}
+
 const struct cf_img_codec cf_codec_pnm = {
-	"pnm", NULL, NULL, pnm_open_reader, pnm_open_writer
+	.magic = pnm_magic,
+	.open_reader = pnm_open_reader,
+	.open_writer = pnm_open_writer,
+	.probe = probe_pnm,
 };

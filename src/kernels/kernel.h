@@ -47,7 +47,7 @@ int cf_kernel_read_file(const char *path, char **text, size_t *len,
     char *errbuf, size_t errlen);
 
 /*
- * Peers' kernel languages (kernel_peers.c), both giving a depthwise k.
+ * Peers' kernel languages (peers.c), both giving a depthwise k.
  *
  * cf_kernel_parse_mat: a libvips matrix file (vips_matrixload): a header
  * line "W H [SCALE [OFFSET]]" (SCALE 1 and OFFSET 0 when absent; SCALE 0

@@ -1,5 +1,5 @@
 /*
- * kernel_peers.c - kernels written for other tools: libvips matrix files
+ * peers.c - kernels written for other tools: libvips matrix files
  * and ImageMagick kernel strings (convfilter(5), "OTHER TOOLS' KERNELS").
  *
  * Both become an ordinary depthwise struct cf_kernel, so the engine and

@@ -24,31 +24,33 @@
 #include "io/img.h"
 #include "kernels/presets.h"
 
-/* Encode what loaded (small images only) in every format, to memory. */
+/* Encode what loaded (small images only) in every format that holds it,
+ * to memory. */
 static void
 save(const struct cf_tensor *img, const struct cf_img_meta *meta)
 {
-	static const enum cf_format fmts[] = { CF_FMT_PNG, CF_FMT_JPEG,
-	    CF_FMT_PNM, CF_FMT_PAM };
+	const struct cf_img_format *fmt;
 	struct cf_tensor view;
 	char err[512], *buf;
-	size_t i, len;
+	size_t len;
 	FILE *f;
 
-	if (img->dtype == CF_F32 || img->shape[1] * img->shape[2] > 4096)
+	if (img->shape[1] * img->shape[2] > 4096)
 		return;
-	for (i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
-		if (img->dtype == CF_U16 && fmts[i] == CF_FMT_JPEG)
-			continue;	/* the CLI writes 8-bit JPEG */
+	for (fmt = cf_img_formats; fmt->name; fmt++) {
+		if (!(fmt->dtypes & CF_DTYPE_BIT(img->dtype)))
+			continue;	/* the CLI converts first */
 		view = *img;
 		view.owns_data = 0;
-		/* JPEG holds gray or RGB: drop alpha as the CLI does */
-		if (fmts[i] == CF_FMT_JPEG && !(view.shape[0] & 1))
+		/* drop alpha as the CLI does */
+		if (!fmt->alpha && (view.shape[0] == 2 || view.shape[0] == 4))
 			view.shape[0]--;
+		if (fmt->channels && view.shape[0] > fmt->channels)
+			continue;
 		buf = NULL;
 		if (!(f = open_memstream(&buf, &len)))
 			return;
-		cf_img_save_meta(f, fmts[i], &view, NULL, meta, err,
+		cf_img_save_meta(f, fmt, &view, NULL, meta, err,
 		    sizeof(err));
 		fclose(f);
 		free(buf);
