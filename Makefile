@@ -42,7 +42,7 @@ BASE = base/err base/parallel base/tensor
 IO = io/img io/img_util io/png io/jpeg io/pnm io/npy
 KERNELS = kernels/kernel kernels/stage kernels/peers kernels/presets \
 	kernels/load
-ENGINE = engine/conv engine/conv_geom engine/conv_ref engine/conv_fast engine/conv_transpose \
+ENGINE = engine/conv engine/conv_geom engine/conv_ref engine/conv_band engine/conv_fast engine/conv_transpose \
 	engine/conv_rows engine/pool engine/convert engine/alpha engine/info \
 	engine/stream engine/stream_plan engine/stream_strip engine/filter
 CLI = cli/main cli/options cli/help cli/pipeline cli/output cli/print \
@@ -69,7 +69,7 @@ $(B)/%.o: src/%.c | pkgcheck
 	$(CC) $(CF_CPPFLAGS) $(CF_CFLAGS) $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 # sqrt may vectorise in the fast engine (its arguments are never negative).
-$(B)/engine/conv_fast.o: CF_CFLAGS += -fno-math-errno
+$(B)/engine/conv_fast.o $(B)/engine/conv_band.o: CF_CFLAGS += -fno-math-errno
 # and the streaming checks (no FP exceptions are ever looked at).
 $(B)/engine/stream_strip.o $(B)/engine/stream_plan.o: CF_CFLAGS += -fno-math-errno -fno-trapping-math
 

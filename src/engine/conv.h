@@ -39,11 +39,10 @@ int cf_conv_transpose2d(const struct cf_tensor *x, const struct cf_kernel *k,
     size_t errlen);
 
 /*
- * The fast engine (conv_fast.c): padded row bands, vectorised loops,
- * p->threads threads, and, when allow_separable, two 1-D passes for
- * exactly rank-1 depthwise kernels wherever that provably gives the
- * reference's floats.  Same contract and the same float results,
- * bit for bit, as cf_conv2d_ref.  cf_conv2d uses it.
+ * The fast engine (conv_fast.c): the bands of conv_band.c over whole
+ * planes in p->threads threads, two 1-D passes for exactly rank-1
+ * depthwise kernels when allow_separable.  Same contract and the same
+ * float results, bit for bit, as cf_conv2d_ref.  cf_conv2d uses it.
  */
 int cf_conv2d_fast(const struct cf_tensor *x, const struct cf_kernel *k,
     const struct cf_conv_params *p, int allow_separable,
@@ -52,11 +51,6 @@ int cf_conv2d_fast(const struct cf_tensor *x, const struct cf_kernel *k,
 /* a[i] = sqrt(a[i]^2 + b[i]^2) in double, rounded to float, for i < n,
  * in up to threads threads (the gradient magnitude of a stage). */
 void cf_conv_magnitude(float *a, const float *b, size_t n, int threads);
-
-/* 1 when the depthwise kernel k (rotated 180 degrees when flip) is
- * exactly col (x) row, with col[KH] and row[KW] filled (float values). */
-int cf_kernel_separable(const struct cf_kernel *k, int flip, double *col,
-    double *row);
 
 /* The naive reference implementation, kept forever: tests compare every
  * fast path against it.  Same contract as cf_conv2d. */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "engine/conv.h"
+#include "engine/conv_band.h"
 #include "engine/convert.h"
 #include "tap.h"
 
