@@ -44,7 +44,8 @@ KERNELS = kernels/kernel kernels/stage kernels/peers kernels/presets \
 	kernels/load
 ENGINE = engine/conv engine/conv_geom engine/conv_ref engine/conv_band engine/conv_fast engine/conv_transpose \
 	engine/conv_rows engine/pool engine/convert engine/alpha engine/info \
-	engine/stream engine/stream_plan engine/stream_strip engine/filter
+	engine/stream engine/stream_plan engine/stream_strip engine/filter \
+	engine/pipe engine/pipe_node
 CLI = cli/main cli/options cli/help cli/pipeline cli/output cli/print \
 	cli/util cli/kernel_path cli/batch
 
@@ -52,7 +53,7 @@ LIB_OBJS = $(BASE:%=$(B)/%.o) $(IO:%=$(B)/%.o) $(KERNELS:%=$(B)/%.o) \
 	$(ENGINE:%=$(B)/%.o)
 CLI_OBJS = $(CLI:%=$(B)/%.o)
 LIB = $(B)/libconvfilter.a
-UNIT_TESTS = $(B)/test_conv $(B)/test_kernel $(B)/test_fast $(B)/test_tensor $(B)/test_alpha $(B)/test_stream $(B)/test_stream_portable
+UNIT_TESTS = $(B)/test_conv $(B)/test_kernel $(B)/test_fast $(B)/test_tensor $(B)/test_alpha $(B)/test_stream $(B)/test_stream_portable $(B)/test_pipe
 TOOLS = $(B)/mkfixture $(B)/mkbad
 
 all: $(BIN)

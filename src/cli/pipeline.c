@@ -45,6 +45,42 @@ close_input(FILE *f)
 }
 
 /*
+ * An input that --normalize must read twice but cannot seek (a pipe):
+ * copied to an anonymous temporary file, which replaces it.  0, or
+ * EXIT_INPUT after one error line.
+ */
+static int
+seekable_input(const struct options *o, FILE **fp)
+{
+	unsigned char buf[65536];
+	FILE *t;
+	size_t n;
+
+	if (fseeko(*fp, 0, SEEK_CUR) == 0)
+		return 0;
+	if (!(t = tmpfile())) {
+		error("'%s': cannot stage the input for --normalize: %s",
+		    o->input, strerror(errno));
+		return EXIT_INPUT;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), *fp)) > 0)
+		if (fwrite(buf, 1, n, t) != n) {
+			error("'%s': cannot stage the input for --normalize: "
+			    "%s", o->input, strerror(errno));
+			fclose(t);
+			return EXIT_INPUT;
+		}
+	if (ferror(*fp) || fflush(t) || fseeko(t, 0, SEEK_SET)) {
+		error("'%s': read error: %s", o->input, strerror(errno));
+		fclose(t);
+		return EXIT_INPUT;
+	}
+	close_input(*fp);
+	*fp = t;
+	return 0;
+}
+
+/*
  * A message about a stage (or, with stage NULL, the chain): in a batch it
  * starts with the file's name, "'in.png': 'box:3': ...".
  */
@@ -81,6 +117,7 @@ report_clipping(const struct cf_clip_stats *s)
 struct job {
 	const struct options *o;
 	const struct cf_stage *stages;
+	FILE *in;
 	struct cf_img_reader *r;
 	struct cf_filter_plan pl;
 	const struct cf_img_format *fmt;
@@ -108,6 +145,25 @@ read_rows(void *ctx, void *rows, size_t n)
 		return 1;
 	}
 	return 0;
+}
+
+/* Back to the first row, for --normalize's second pass. */
+static int
+rewind_rows(void *ctx)
+{
+	struct job *j = ctx;
+	const struct options *o = j->o;
+
+	cf_img_reader_close(j->r);
+	j->nread = 0;
+	j->note[0] = '\0';
+	if (fseeko(j->in, 0, SEEK_SET)) {
+		snprintf(j->rerr, sizeof(j->rerr), "cannot read it again: %s",
+		    strerror(errno));
+		return 1;
+	}
+	return cf_img_reader_open(j->in, &o->load, NULL, j->r, j->rerr,
+	    sizeof(j->rerr)) != 0;
 }
 
 static int
@@ -217,14 +273,20 @@ run_image(const struct options *opts, const struct cf_stage *stages)
 	/* the header, then the plan */
 	if ((rc = open_input(&o, &in)))
 		return rc;
+	if (o.convert.normalize && !o.no_stream &&
+	    (rc = seekable_input(&o, &in))) {
+		close_input(in);
+		return rc;
+	}
 	if (cf_img_reader_open(in, &o.load, o.meta, &r, err, sizeof(err))) {
 		error("'%s': %s", o.input, err);
 		close_input(in);
 		return EXIT_INPUT;
 	}
 	filter_opts(&o, stages, &r, j.fmt, &fo);
-	if ((rc = cf_filter_plan(&fo, &(struct cf_filter_in){ r.c, r.h, r.w,
-	    r.dtype }, &j.pl, err, sizeof(err)))) {
+	if ((rc = cf_filter_plan(&fo, &(struct cf_filter_in){ .c = r.c,
+	    .h = r.h, .w = r.w, .dtype = r.dtype, .rewind = rewind_rows },
+	    &j.pl, err, sizeof(err)))) {
 		if (j.pl.output)
 			error("'%s': %s (write .npy or .pam)", o.output, err);
 		else
@@ -240,6 +302,13 @@ run_image(const struct options *opts, const struct cf_stage *stages)
 		    "%zux%zux%zu\n", stages[i].name, a[0], a[1], a[2], b[0],
 		    b[1], b[2]);
 	}
+	if (o.verbose && j.pl.streamed)
+		fprintf(stderr, "convfilter: '%s': streamed, %zu stage%s, peak "
+		    "ring %zu rows\n", o.input, o.nkernels,
+		    o.nkernels == 1 ? "" : "s", j.pl.ring_rows);
+	else if (o.verbose)
+		fprintf(stderr, "convfilter: '%s': whole images in memory\n",
+		    o.input);
 	if (j.pl.dropped_alpha)
 		warn("'%s': this format cannot store alpha; alpha dropped",
 		    o.output);
@@ -247,6 +316,7 @@ run_image(const struct options *opts, const struct cf_stage *stages)
 	/* run: the output is written while the input is read */
 	j.o = &o;
 	j.stages = stages;
+	j.in = in;
 	j.r = &r;
 	rc = save_with(&o, emit, &j, j.pl.streamed);
 out:

@@ -140,46 +140,96 @@ cf_linear_to_srgb(double v)
 	return v < 0 ? -a : a;
 }
 
-/* Apply f to the colour channels (all but alpha) of x on 0..max. */
+/* Apply f to the colour planes (all but alpha) of n samples each. */
 static void
-map_colour(struct cf_tensor *x, size_t ncolour, double max,
+map_colour(float *const *p, size_t ncolour, size_t n, double max,
     double (*f)(double))
 {
-	float *d = x->data;
-	size_t i, n = ncolour * x->shape[1] * x->shape[2];
+	size_t c, i;
 
-	for (i = 0; i < n; i++)
-		if (!isnan(d[i]))
-			d[i] = (float)(f(d[i] / max) * max);
+	for (c = 0; c < ncolour; c++)
+		for (i = 0; i < n; i++)
+			if (!isnan(p[c][i]))
+				p[c][i] = (float)(f(p[c][i] / max) * max);
+}
+
+void
+cf_alpha_before_row(float *const *p, size_t nc, size_t n,
+    enum cf_alpha_mode mode, int linear, double max)
+{
+	size_t c, i, ncolour = cf_alpha_has(nc) ? nc - 1 : nc;
+	const float *a = p[nc - 1];
+
+	if (linear)
+		map_colour(p, ncolour, n, max, cf_srgb_to_linear);
+	if (mode == CF_ALPHA_PREMULTIPLY && cf_alpha_has(nc))
+		for (c = 0; c < ncolour; c++)
+			for (i = 0; i < n; i++)
+				p[c][i] = (float)((double)p[c][i] * a[i] /
+				    max);
+}
+
+void
+cf_alpha_after_row(float *const *p, size_t nc, size_t n,
+    enum cf_alpha_mode mode, int linear, double max)
+{
+	size_t c, i, ncolour = cf_alpha_has(nc) ? nc - 1 : nc;
+	const float *a = p[nc - 1];
+	double v;
+
+	if (mode == CF_ALPHA_PREMULTIPLY && cf_alpha_has(nc))
+		for (c = 0; c < ncolour; c++)
+			for (i = 0; i < n; i++) {
+				v = a[i] > 0 ? (double)p[c][i] * max / a[i] :
+				    0;
+				p[c][i] = (float)v;
+			}
+	if (linear)
+		map_colour(p, ncolour, n, max, cf_linear_to_srgb);
+}
+
+/* The planes of x as rows of H * W samples. */
+static size_t
+planes(struct cf_tensor *x, float **p)
+{
+	size_t c, plane = x->shape[1] * x->shape[2];
+
+	for (c = 0; c < x->shape[0] && c < CF_ALPHA_MAX_PLANES; c++)
+		p[c] = (float *)x->data + c * plane;
+	return plane;
 }
 
 int
 cf_alpha_before(struct cf_tensor *x, enum cf_alpha_mode mode, int linear,
     double max, struct cf_tensor *saved)
 {
-	size_t c, i, nc = x->shape[0], plane = x->shape[1] * x->shape[2];
-	size_t ncolour = cf_alpha_has(nc) ? nc - 1 : nc;
-	float *d = x->data, *a;
+	size_t nc = x->shape[0], plane;
+	float *p[CF_ALPHA_MAX_PLANES];
 	int err;
 
 	memset(saved, 0, sizeof(*saved));
 	if (x->dtype != CF_F32 || x->ndim != 3)
 		return CF_EINVAL;
-	if (linear)
-		map_colour(x, ncolour, max, cf_srgb_to_linear);
-	if (!cf_alpha_has(nc))
+	if (nc > CF_ALPHA_MAX_PLANES) {
+		/* a tensor of many channels: linear light on all of them */
+		if (linear)
+			for (plane = 0; plane < nc; plane++) {
+				float *q = (float *)x->data + plane *
+				    x->shape[1] * x->shape[2];
+
+				map_colour(&q, 1, x->shape[1] * x->shape[2],
+				    max, cf_srgb_to_linear);
+			}
 		return 0;
-	a = d + ncolour * plane;
-	if (mode == CF_ALPHA_PREMULTIPLY) {
-		for (c = 0; c < ncolour; c++)
-			for (i = 0; i < plane; i++)
-				d[c * plane + i] = (float)((double)d[c * plane
-				    + i] * a[i] / max);
-	} else if (mode == CF_ALPHA_KEEP) {
+	}
+	plane = planes(x, p);
+	cf_alpha_before_row(p, nc, plane, mode == CF_ALPHA_PREMULTIPLY ?
+	    mode : CF_ALPHA_SEPARATE, linear, max);
+	if (mode == CF_ALPHA_KEEP && cf_alpha_has(nc)) {
 		if ((err = cf_tensor_init(saved, CF_F32, 3,
 		    (size_t[]){ 1, x->shape[1], x->shape[2] })))
 			return err;
-		memcpy(saved->data, a, plane * sizeof(*a));
+		memcpy(saved->data, p[nc - 1], plane * sizeof(float));
 		/* contiguous: dropping the last plane is a shape change */
 		x->shape[0]--;
 	}
@@ -191,9 +241,8 @@ cf_alpha_after(struct cf_tensor *x, enum cf_alpha_mode mode, int linear,
     double max, struct cf_tensor *saved)
 {
 	struct cf_tensor y;
-	size_t c, i, nc, plane = x->shape[1] * x->shape[2], ncolour;
-	float *d, *a;
-	double v;
+	size_t nc, plane = x->shape[1] * x->shape[2], c;
+	float *p[CF_ALPHA_MAX_PLANES];
 	int err;
 
 	if (mode == CF_ALPHA_KEEP && saved->data) {
@@ -215,18 +264,15 @@ cf_alpha_after(struct cf_tensor *x, enum cf_alpha_mode mode, int linear,
 		*x = y;
 	}
 	nc = x->shape[0];
-	ncolour = cf_alpha_has(nc) ? nc - 1 : nc;
-	d = x->data;
-	if (mode == CF_ALPHA_PREMULTIPLY && cf_alpha_has(nc)) {
-		a = d + ncolour * plane;
-		for (c = 0; c < ncolour; c++)
-			for (i = 0; i < plane; i++) {
-				v = a[i] > 0 ? (double)d[c * plane + i] * max /
-				    a[i] : 0;
-				d[c * plane + i] = (float)v;
-			}
+	if (nc > CF_ALPHA_MAX_PLANES) {
+		for (c = 0; linear && c < nc; c++) {
+			float *q = (float *)x->data + c * plane;
+
+			map_colour(&q, 1, plane, max, cf_linear_to_srgb);
+		}
+		return 0;
 	}
-	if (linear)
-		map_colour(x, ncolour, max, cf_linear_to_srgb);
+	planes(x, p);
+	cf_alpha_after_row(p, nc, plane, mode, linear, max);
 	return 0;
 }

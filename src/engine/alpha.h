@@ -67,6 +67,21 @@ int cf_alpha_before(struct cf_tensor *x, enum cf_alpha_mode mode,
 int cf_alpha_after(struct cf_tensor *x, enum cf_alpha_mode mode,
     int linear, double max, struct cf_tensor *saved);
 
+/*
+ * The pointwise steps on n pixels held as nc planes p[0..nc) (alpha the
+ * last of 2 or 4): before the stages, colour to linear light (linear),
+ * then premultiplied (mode PREMULTIPLY); after them, colour divided by
+ * alpha (PREMULTIPLY), then encoded to sRGB (linear).  cf_alpha_before
+ * and _after are these on whole planes, plus keep's moves of alpha.
+ */
+void cf_alpha_before_row(float *const *p, size_t nc, size_t n,
+    enum cf_alpha_mode mode, int linear, double max);
+void cf_alpha_after_row(float *const *p, size_t nc, size_t n,
+    enum cf_alpha_mode mode, int linear, double max);
+
+/* The most planes those take; more channels are a tensor (no alpha). */
+#define CF_ALPHA_MAX_PLANES 4
+
 /* The sRGB transfer functions on 0..1, extended to all reals by
  * symmetry: to linear light (the EOTF) and back. */
 double cf_srgb_to_linear(double v);

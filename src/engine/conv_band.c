@@ -9,28 +9,14 @@
 #include <string.h>
 
 #include "engine/conv_band.h"
+#include "engine/hot.h"
 
-/*
- * Hot loops: O3 vectorisation and an AVX2+FMA clone picked at run time.
- * Contracting acc + x * w into a fused multiply-add changes nothing in
- * the direct path (x * w, two floats, is exact in double) and only
- * tightens the separable bound.
- */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
-    defined(__linux__)
-#define HOT __attribute__((optimize("O3", "fp-contract=fast"), \
-	target_clones("arch=x86-64-v3", "default")))
-#elif defined(__GNUC__) && !defined(__clang__)
-#define HOT __attribute__((optimize("O3", "fp-contract=fast")))
-#else
-#define HOT
-#endif
 
 #define COL_BLOCK 512		/* output columns per accumulator block */
 
 /* d[i] = s[i] for i < n: the band is held in double, so the inner loops
  * convert nothing. */
-static HOT void
+static CF_HOT void
 widen(double *restrict d, const float *restrict s, size_t n)
 {
 	size_t i;
@@ -70,7 +56,7 @@ pad_rows(const struct cf_band *j, cf_band_in_fn in, void *ictx, size_t ci,
 }
 
 /* acc[t] += x[t*sw] * wv for t < n: the tap loop of the direct path. */
-static HOT void
+static CF_HOT void
 tap_row(double *restrict acc, const double *restrict x, double wv, size_t n,
     size_t sw)
 {
@@ -85,7 +71,7 @@ tap_row(double *restrict acc, const double *restrict x, double wv, size_t n,
 }
 
 /* Four taps at once (the same order per sample), to save acc traffic. */
-static HOT void
+static CF_HOT void
 tap_row4(double *restrict acc, const double *restrict x, const double *wv,
     size_t n, size_t dw)
 {
@@ -104,7 +90,7 @@ tap_row4(double *restrict acc, const double *restrict x, const double *wv,
 }
 
 /* z[t] = a[t] + b[t]: two rows of integer samples, exactly. */
-static HOT void
+static CF_HOT void
 add_rows(double *restrict z, const double *restrict a,
     const double *restrict b, size_t n)
 {
@@ -190,7 +176,7 @@ direct_sample(const struct cf_band *j, const double *buf, size_t ib, size_t jj)
 }
 
 /* Horizontal pass: h[t] = sum_n row[n] * x[t*sw + n*dw], in double. */
-static HOT void
+static CF_HOT void
 hpass(double *restrict h, const double *restrict x, const double *row,
     size_t kw, size_t dw, size_t sw, size_t n)
 {
@@ -212,7 +198,7 @@ hpass(double *restrict h, const double *restrict x, const double *row,
 }
 
 /* acc[t] += c * h[t] */
-static HOT void
+static CF_HOT void
 vtap(double *restrict acc, const double *restrict h, double c, size_t n)
 {
 	size_t t;
@@ -362,7 +348,7 @@ weight_bits(const double *w, size_t n, double *sum, int *q)
  * every one is an integer (up to 2^51) and finite.  Branch-free, so that
  * it vectorises.
  */
-static HOT void
+static CF_HOT void
 scan(const double *restrict x, size_t n, double *minv, double *maxabs,
     int *integer, int *finite)
 {

@@ -17,27 +17,13 @@
 #include "base/parallel.h"
 #include "engine/conv.h"
 #include "engine/conv_band.h"
+#include "engine/hot.h"
 
-/*
- * Hot loops: O3 vectorisation and an AVX2+FMA clone picked at run time.
- * Contracting acc + x * w into a fused multiply-add changes nothing in
- * the direct path (x * w, two floats, is exact in double) and only
- * tightens the separable bound.
- */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
-    defined(__linux__)
-#define HOT __attribute__((optimize("O3", "fp-contract=fast"), \
-	target_clones("arch=x86-64-v3", "default")))
-#elif defined(__GNUC__) && !defined(__clang__)
-#define HOT __attribute__((optimize("O3", "fp-contract=fast")))
-#else
-#define HOT
-#endif
 
 #define BAND_ROWS 32		/* output rows per band */
 
 /* a[i] = sqrt(a^2 + b^2) over [lo, hi), in double like conv.c used to. */
-static HOT void
+static CF_HOT void
 magnitude(float *restrict a, const float *restrict b, size_t lo, size_t hi)
 {
 	size_t i;

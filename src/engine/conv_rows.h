@@ -7,24 +7,7 @@
 
 #include <stddef.h>
 
-/* Hot loops: O3 and an AVX2+FMA clone picked at run time. */
-/* CF_PORTABLE (the test build of the portable loops): no clones. */
-#if defined(CF_PORTABLE)
-#define CF_HOT
-#elif defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
-    defined(__linux__)
-#define CF_HOT __attribute__((optimize("O3", "fp-contract=fast"), \
-	target_clones("arch=x86-64-v3", "default")))
-#elif defined(__GNUC__) && !defined(__clang__)
-#define CF_HOT __attribute__((optimize("O3", "fp-contract=fast")))
-#else
-#define CF_HOT
-/* The same for two consecutive output rows: acc0 from rows[0..k),
- * acc1 from rows[1..k]. */
-void cf_rows_v2(float *acc0, float *acc1, size_t n, const float *const *rows,
-    const float *taps, size_t k, float bias);
-
-#endif
+#include "engine/hot.h"
 
 /* acc[j] += sum over m < kh, t < kw of w[m*kw + t] * rows[m][j*sw + t*dw],
  * for j < n. */

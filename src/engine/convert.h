@@ -67,6 +67,31 @@ int cf_convert_float(struct cf_tensor *x, const struct cf_convert_opts *o);
  */
 long cf_convert_pixel(float f, const struct cf_convert_opts *o, double max);
 
+/*
+ * One sample f, the whole conversion of cf_convert_to_u8 (max 255) or
+ * _u16 (65535): 0..max, or -1 / max + 1 clipped low / high.  norm is
+ * { lo, hi - lo } of its channel for --normalize, else NULL.
+ */
+long cf_convert_sample(float f, const struct cf_convert_opts *o,
+    const double *norm, double max);
+
+/*
+ * n samples of one channel so converted into dst[i * step], uint8_t for
+ * max 255, else uint16_t, clipped ones counted in *low and *high.
+ */
+void cf_convert_row(const float *src, size_t n,
+    const struct cf_convert_opts *o, const double *norm, double max,
+    void *dst, size_t step, uint64_t *low, uint64_t *high);
+
+/* The same for cf_convert_float: no rounding, no clamping. */
+float cf_convert_sample_float(float f, const struct cf_convert_opts *o,
+    const double *norm);
+
+/* Widen [*lo, *hi] to the finite converted values of x[0..n): the
+ * --normalize range, gathered in any order. */
+void cf_convert_range_add(const float *x, size_t n,
+    const struct cf_convert_opts *o, double *lo, double *hi);
+
 /* The conversion of one value without normalisation, written once. */
 static inline double
 cf_convert_value(double v, const struct cf_convert_opts *o)

@@ -9,12 +9,14 @@
 #include <string.h>
 
 #include "engine/filter.h"
+#include "engine/pipe.h"
 #include "engine/stream.h"
 
 struct cf_filter_int {
 	const struct cf_filter_opts *o;
 	struct cf_filter_in in;
-	struct cf_stream_job job;	/* when streamed */
+	struct cf_stream_job job;	/* streamed by stream.c */
+	struct cf_pipe *pipe;		/* else streamed by pipe.c */
 	int keep;			/* alpha kept apart from the stages */
 	int ran;
 };
@@ -29,7 +31,8 @@ streamable(struct cf_filter_plan *pl)
 	const struct cf_filter_opts *o = in->o;
 	struct cf_stream_job *j = &in->job;
 
-	if (o->mode == CF_FILTER_WHOLE || o->nstages != 1 || in->in.dtype == CF_F32 ||
+	if (o->mode == CF_FILTER_WHOLE || o->mode == CF_FILTER_PIPE ||
+	    o->nstages != 1 || in->in.dtype == CF_F32 ||
 	    o->out == CF_F32 || o->linear ||
 	    pl->alpha == CF_ALPHA_PREMULTIPLY ||
 	    !cf_stream_supported(&o->stages[0], &o->conv, &o->convert))
@@ -114,7 +117,25 @@ cf_filter_plan(const struct cf_filter_opts *o, const struct cf_filter_in *x,
 	pl->h = s[1];
 	pl->w = s[2];
 	pl->dtype = o->out;
-	pl->streamed = streamable(pl);
+	if ((pl->streamed = pl->fast = streamable(pl))) {
+		pl->ring_rows = cf_stream_ring_rows(&in->job);
+		pl->ring_bytes = pl->ring_rows * in->in.w * in->in.c *
+		    cf_dtype_size(in->in.dtype);
+		return 0;
+	}
+	/* everything else through the pipeline, but --no-stream and what it
+	 * does not stream (a second pass needs the input twice) */
+	if (o->mode == CF_FILTER_WHOLE ||
+	    (o->convert.normalize && !x->rewind))
+		return 0;
+	err = cf_pipe_new(&in->pipe, o, x, pl, errbuf, errlen);
+	if (err == CF_ENOENT)
+		return 0;
+	if (err)
+		return err;
+	pl->streamed = 1;
+	pl->ring_rows = cf_pipe_rows(in->pipe);
+	pl->ring_bytes = cf_pipe_bytes(in->pipe);
 	return 0;
 }
 
@@ -270,6 +291,9 @@ cf_filter_run(struct cf_filter_plan *pl, cf_filter_read_fn rd, void *rctx,
 		return CF_EINVAL;
 	}
 	in->ran = 1;
+	if (in->pipe)
+		return cf_pipe_run(in->pipe, rd, rctx, wr, wctx, clip,
+		    &pl->stage, errbuf, errlen);
 	if (!pl->streamed)
 		return run_whole(pl, rd, rctx, wr, wctx, clip, errbuf, errlen);
 	err = cf_stream_run(&in->job, rd, rctx, wr, wctx, clip, errbuf,
@@ -282,6 +306,8 @@ cf_filter_run(struct cf_filter_plan *pl, cf_filter_read_fn rd, void *rctx,
 void
 cf_filter_release(struct cf_filter_plan *pl)
 {
+	if (pl->in)
+		cf_pipe_free(pl->in->pipe);
 	free(pl->in);
 	free(pl->shape);
 	pl->in = NULL;

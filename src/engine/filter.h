@@ -28,14 +28,22 @@
 #include "engine/convert.h"
 #include "kernels/stage.h"
 
-/* How to run: streamed where that is faster (AUTO), or whole images in
- * memory (WHOLE: the reference, --no-stream), or streamed wherever the
- * streaming engine can (STREAM, for its tests). */
+/*
+ * How to run: streamed, by the fastest engine for the job (AUTO); whole
+ * images in memory (WHOLE: the reference, --no-stream); and for the
+ * tests, by the single-stage streaming engine wherever it can, even
+ * where it does not pay (STREAM), or by the general pipeline (PIPE).
+ */
 enum cf_filter_mode {
 	CF_FILTER_AUTO,
 	CF_FILTER_WHOLE,
 	CF_FILTER_STREAM,
+	CF_FILTER_PIPE,
 };
+
+/* Back to the input's first row, for a second pass (--normalize): 0, or
+ * non-zero when it cannot (the callback keeps its own message). */
+typedef int (*cf_filter_rewind_fn)(void *ctx);
 
 /* What to do with an image: the chain and everything around it. */
 struct cf_filter_opts {
@@ -78,6 +86,9 @@ struct cf_filter_opts {
 struct cf_filter_in {
 	size_t c, h, w;
 	enum cf_dtype dtype;
+	/* called with the read callback's ctx; NULL: the input is read
+	 * once (then --normalize holds whole images) */
+	cf_filter_rewind_fn rewind;
 };
 
 /* What cf_filter_plan found; read-only for the caller. */
@@ -87,6 +98,10 @@ struct cf_filter_plan {
 	int dropped_alpha;	/* the output cannot hold alpha: dropped */
 	enum cf_alpha_mode alpha;	/* as resolved for this input */
 	int streamed;		/* rows flow through; else whole images */
+	int fast;		/* by the single-stage float engine (stream.h),
+				 * else the general pipeline (pipe.h) */
+	size_t ring_rows;	/* streamed: the rows it holds at most */
+	size_t ring_bytes;	/* and their bytes */
 	size_t nstages;
 	size_t (*shape)[3];	/* [nstages + 1]: the input, then each
 				 * stage's output [C, H, W] */
@@ -116,9 +131,9 @@ typedef int (*cf_filter_read_fn)(void *ctx, void *rows, size_t n);
 typedef int (*cf_filter_write_fn)(void *ctx, const void *rows, size_t n);
 
 /*
- * Run pl: read all in.h input rows through rd, write pl->h output rows
- * through wr, fill clip (may be NULL) with the clipped counts per
- * channel of integer output.  0; CF_EREAD or CF_EWRITE when a callback
+ * Run pl: read all in.h input rows through rd (twice for --normalize,
+ * rewinding in between), write pl->h output rows through wr, fill clip
+ * (may be NULL) with the clipped counts per channel of integer output.  0; CF_EREAD or CF_EWRITE when a callback
  * failed (its message is its own); or another cf_err with a message
  * (pl->stage says which stage, or -1).  A plan runs once.
  */

@@ -276,6 +276,24 @@ participant(void *arg, size_t t)
 	pthread_mutex_unlock(&e->mu);
 }
 
+size_t
+cf_stream_ring_rows(const struct cf_stream_job *j)
+{
+	struct eng e;
+	char err[256];
+	size_t rows = 0;
+
+	memset(&e, 0, sizeof(e));
+	e.nt = j->threads > 1 ? (size_t)j->threads : 1;
+	if (e.nt > MAX_THREADS)
+		e.nt = MAX_THREADS;
+	if (!stream_setup(&e, j, err, sizeof(err)) &&
+	    !plan_strips(&e, err, sizeof(err)))
+		rows = e.cap;
+	eng_release(&e, 0);
+	return rows;
+}
+
 int
 cf_stream_worth(const struct cf_stream_job *j)
 {

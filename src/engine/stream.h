@@ -57,6 +57,9 @@ int cf_stream_supported(const struct cf_stage *st,
  */
 int cf_stream_worth(const struct cf_stream_job *j);
 
+/* The input rows cf_stream_run would hold in its ring (0: it cannot). */
+size_t cf_stream_ring_rows(const struct cf_stream_job *j);
+
 /*
  * Read j->h rows through rd, write the output's rows through wr, and
  * fill clip (may be NULL) as cf_convert_to_u8 does.  oshape is the output

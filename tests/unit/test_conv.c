@@ -1308,6 +1308,66 @@ test_convert(void)
 	cf_tensor_release(&x);
 }
 
+/*
+ * cf_convert_row's vector loop (default options) against the sample by
+ * sample conversion: every n + 0.5 and its neighbouring floats, small
+ * fractions, the ends, NaN and infinities, at 8 and 16 bits.
+ */
+static void
+test_convert_row(void)
+{
+	struct cf_convert_opts o = CF_CONVERT_OPTS_DEFAULT;
+	static float v[3 * 65545 * 5 + 16];
+	static uint16_t got[sizeof(v) / sizeof(v[0])];
+	uint64_t low, high, wl, wh;
+	size_t n, i, bad;
+	double max;
+	long want;
+	int d, m;
+
+	for (m = 0; m < 2; m++) {
+		max = m ? 65535 : 255;
+		n = 0;
+		for (d = -4; d <= (int)max + 4; d++) {
+			float t = (float)d + 0.5f;
+
+			v[n++] = t;
+			v[n++] = nextafterf(t, -INFINITY);
+			v[n++] = nextafterf(t, INFINITY);
+			v[n++] = (float)d;
+			v[n++] = (float)d + 0.25f;
+		}
+		v[n++] = 0.49999997f;
+		v[n++] = 0x1p-30f;
+		v[n++] = -0x1p-30f;
+		v[n++] = NAN;
+		v[n++] = INFINITY;
+		v[n++] = -INFINITY;
+		v[n++] = 1e30f;
+		v[n++] = -1e30f;
+		low = high = wl = wh = 0;
+		if (m)
+			cf_convert_row(v, n, &o, NULL, max, got, 1, &low, &high);
+		else
+			cf_convert_row(v, n, &o, NULL, max, (uint8_t *)got, 1,
+			    &low, &high);
+		for (bad = i = 0; i < n; i++) {
+			want = cf_convert_sample(v[i], &o, NULL, max);
+			wl += want < 0;
+			wh += want > (long)max;
+			want = want < 0 ? 0 : want > (long)max ? (long)max : want;
+			if ((m ? got[i] : ((uint8_t *)got)[i]) != want &&
+			    bad++ < 3)
+				diag("  %.9g -> %d, want %ld", v[i], m ? got[i] :
+				    ((uint8_t *)got)[i], want);
+		}
+		ok(!bad && low == wl && high == wh, "the %d-bit row conversion "
+		    "is the sample conversion (%zu values, %llu/%llu clipped)",
+		    m ? 16 : 8, n, (unsigned long long)low,
+		    (unsigned long long)high);
+	}
+}
+
 int
 main(void)
 {
@@ -1321,5 +1381,6 @@ main(void)
 	test_depthwise_stage();
 	test_errors();
 	test_convert();
+	test_convert_row();
 	return done_testing();
 }
