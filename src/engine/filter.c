@@ -1,8 +1,7 @@
 /*
  * filter.c - one image through the whole chain (filter.h): the plan,
- * and the run, streamed (stream.h) where the job allows, else on whole
- * images in memory: the reference pipeline, which the streamed one
- * matches pixel for pixel.
+ * and the run, streamed (pipe.h), or on whole images in memory: the
+ * reference pipeline, which the streamed one matches pixel for pixel.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,48 +9,14 @@
 
 #include "engine/filter.h"
 #include "engine/pipe.h"
-#include "engine/stream.h"
 
 struct cf_filter_int {
 	const struct cf_filter_opts *o;
 	struct cf_filter_in in;
-	struct cf_stream_job job;	/* streamed by stream.c */
-	struct cf_pipe *pipe;		/* else streamed by pipe.c */
+	struct cf_pipe *pipe;		/* streamed by pipe.c */
 	int keep;			/* alpha kept apart from the stages */
 	int ran;
 };
-
-/* Whether the job can stream, filling in->job: one convolution stage on
- * integer samples, integer output, no --linear, no premultiplied alpha,
- * and (mode AUTO) worth it (cf_stream_worth). */
-static int
-streamable(struct cf_filter_plan *pl)
-{
-	struct cf_filter_int *in = pl->in;
-	const struct cf_filter_opts *o = in->o;
-	struct cf_stream_job *j = &in->job;
-
-	if (o->mode == CF_FILTER_WHOLE || o->mode == CF_FILTER_PIPE ||
-	    o->nstages != 1 || in->in.dtype == CF_F32 ||
-	    o->out == CF_F32 || o->linear ||
-	    pl->alpha == CF_ALPHA_PREMULTIPLY ||
-	    !cf_stream_supported(&o->stages[0], &o->conv, &o->convert))
-		return 0;
-	memset(j, 0, sizeof(*j));
-	j->st = o->stages;
-	j->p = &o->conv;
-	j->cv = &o->convert;
-	j->c = in->in.c;
-	j->h = in->in.h;
-	j->w = in->in.w;
-	j->in16 = in->in.dtype == CF_U16;
-	j->in_scale = o->wide && !j->in16 ? 257.0f : 1.0f;
-	j->out16 = o->out == CF_U16;
-	j->keep_alpha = in->keep;
-	j->out_c = pl->c;
-	j->threads = o->threads;
-	return o->mode == CF_FILTER_STREAM || cf_stream_worth(j);
-}
 
 int
 cf_filter_plan(const struct cf_filter_opts *o, const struct cf_filter_in *x,
@@ -117,14 +82,8 @@ cf_filter_plan(const struct cf_filter_opts *o, const struct cf_filter_in *x,
 	pl->h = s[1];
 	pl->w = s[2];
 	pl->dtype = o->out;
-	if ((pl->streamed = pl->fast = streamable(pl))) {
-		pl->ring_rows = cf_stream_ring_rows(&in->job);
-		pl->ring_bytes = pl->ring_rows * in->in.w * in->in.c *
-		    cf_dtype_size(in->in.dtype);
-		return 0;
-	}
-	/* everything else through the pipeline, but --no-stream and what it
-	 * does not stream (a second pass needs the input twice) */
+	/* through the pipeline, but --no-stream and what it does not stream
+	 * (a second pass needs the input twice) */
 	if (o->mode == CF_FILTER_WHOLE ||
 	    (o->convert.normalize && !x->rewind))
 		return 0;
@@ -134,6 +93,7 @@ cf_filter_plan(const struct cf_filter_opts *o, const struct cf_filter_in *x,
 	if (err)
 		return err;
 	pl->streamed = 1;
+	pl->fast = cf_pipe_fast(in->pipe);
 	pl->ring_rows = cf_pipe_rows(in->pipe);
 	pl->ring_bytes = cf_pipe_bytes(in->pipe);
 	return 0;
@@ -282,7 +242,6 @@ cf_filter_run(struct cf_filter_plan *pl, cf_filter_read_fn rd, void *rctx,
     char *errbuf, size_t errlen)
 {
 	struct cf_filter_int *in = pl->in;
-	int err;
 
 	if (clip)
 		memset(clip, 0, sizeof(*clip));
@@ -294,13 +253,7 @@ cf_filter_run(struct cf_filter_plan *pl, cf_filter_read_fn rd, void *rctx,
 	if (in->pipe)
 		return cf_pipe_run(in->pipe, rd, rctx, wr, wctx, clip,
 		    &pl->stage, errbuf, errlen);
-	if (!pl->streamed)
-		return run_whole(pl, rd, rctx, wr, wctx, clip, errbuf, errlen);
-	err = cf_stream_run(&in->job, rd, rctx, wr, wctx, clip, errbuf,
-	    errlen);
-	if (err && err != CF_EREAD && err != CF_EWRITE)
-		pl->stage = 0;
-	return err;
+	return run_whole(pl, rd, rctx, wr, wctx, clip, errbuf, errlen);
 }
 
 void

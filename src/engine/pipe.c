@@ -29,6 +29,7 @@
 #define BLOCK_ROWS 16		/* rows per block, where rows are small */
 #define BLOCK_BYTES (1u << 20)	/* else about this much per block */
 #define CHUNK_BYTES (4u << 20)	/* a convolution's band buffer */
+#define RETRY (-1)		/* build() again, without the float engine */
 
 /* The rows node n has finished, from 0. */
 static size_t
@@ -46,9 +47,10 @@ block_size(size_t rowsize)
 	return b < 1 ? 1 : b > BLOCK_ROWS ? BLOCK_ROWS : b;
 }
 
+/* n of h rows of rowsize bytes, in blocks of b rows (0: by their size). */
 static int
 node_init(struct node *n, enum node_kind kind, size_t c, size_t h, size_t w,
-    size_t rowsize, int nin)
+    size_t rowsize, size_t b, int nin)
 {
 	int i;
 
@@ -57,7 +59,7 @@ node_init(struct node *n, enum node_kind kind, size_t c, size_t h, size_t w,
 	n->h = h;
 	n->w = w;
 	n->rowsize = rowsize;
-	n->b = block_size(rowsize);
+	n->b = b ? b : block_size(rowsize);
 	n->nb = (h + n->b - 1) / n->b;
 	n->nin = nin;
 	n->stage = -1;
@@ -206,7 +208,7 @@ slot_free(const struct cf_pipe *p, const struct node *n, size_t k)
 	if (k < n->r)
 		return 1;
 	old = k - n->r;
-	if (n->kind == N_SINK)
+	if (n == &p->n[p->nn - 1])	/* the output's: the writer frees it */
 		return p->wdone > old;
 	for (q = 0; q < n->nuser; q++)
 		if (n->last[q][old] != NONE &&
@@ -298,6 +300,61 @@ participant(void *arg, size_t t)
 	pthread_mutex_unlock(&p->mu);
 }
 
+/* The largest |bias| + sum |w| over the filters of kernel k, and whether
+ * every weight and bias is >= 0. */
+static double
+kernel_gain(const struct cf_kernel *k, int *nonneg)
+{
+	const struct cf_tensor *w = &k->weight;
+	const float *d = w->data;
+	size_t nf = w->shape[0], per = cf_tensor_numel(w) / nf, f, i;
+	double s, best = 0, b;
+
+	*nonneg = 1;
+	for (f = 0; f < nf; f++) {
+		b = k->bias ? k->bias[k->depthwise ? 0 : f] : 0;
+		*nonneg &= b >= 0;
+		s = fabs(b);
+		for (i = 0; i < per; i++) {
+			s += fabs((double)d[f * per + i]);
+			*nonneg &= d[f * per + i] >= 0;
+		}
+		if (s > best)
+			best = s;
+	}
+	return best;
+}
+
+/* What node n's rows hold, from its input's: xmax and nonneg.  A bank
+ * transposed sums each weight at most once per output too. */
+static void
+bound(struct node *n, const struct node *in)
+{
+	const struct cf_stage *st = n->st;
+	double x = in->xmax, g;
+	int q, nn;
+
+	n->nonneg = in->nonneg;
+	if (n->kind == N_POOL) {
+		n->xmax = x;
+		return;
+	}
+	n->xmax = 0;
+	for (q = 0; q < st->nkernels; q++) {
+		/* a sum of at most xmax * |w| terms: |x| <= 1 counts the bias
+		 * and the constant pad value as samples */
+		if (n->cp->pad_mode == CF_PAD_CONSTANT && fabs(n->cp->pad_value)
+		    > x)
+			x = fabs(n->cp->pad_value);
+		g = kernel_gain(&st->k[q], &nn);
+		n->xmax += g * (x > 1 ? x : 1);
+		n->nonneg &= nn && (n->cp->pad_mode != CF_PAD_CONSTANT ||
+		    n->cp->pad_value >= 0);
+	}
+	if (st->nkernels == 2)
+		n->nonneg = 1;	/* a magnitude */
+}
+
 /* The node of stage i, reading from in. */
 static int
 stage_node(struct cf_pipe *p, struct node *n, size_t i, struct node *in,
@@ -311,12 +368,13 @@ stage_node(struct cf_pipe *p, struct node *n, size_t i, struct node *in,
 
 	if ((err = node_init(n, st->kind == CF_STAGE_POOL ? N_POOL :
 	    cp->transpose ? N_TCONV : N_CONV, oshape[0], oshape[1],
-	    oshape[2], oshape[0] * oshape[2] * sizeof(float), 1)) ||
+	    oshape[2], oshape[0] * oshape[2] * sizeof(float), 0, 1)) ||
 	    (err = link_node(n, 0, in)))
 		return err;
 	n->stage = (long)i;
 	n->st = st;
 	n->cp = cp;
+	bound(n, in);
 	/* a transposed magnitude: whole images */
 	if (n->kind == N_TCONV && st->nkernels != 1)
 		return CF_ENOENT;
@@ -336,14 +394,109 @@ stage_node(struct cf_pipe *p, struct node *n, size_t i, struct node *in,
 	return 0;
 }
 
+/*
+ * Whether the last stage may run in float (stream.h): a forward
+ * convolution whose result is only converted to integer pixels (no
+ * --normalize, no --linear, no premultiplied alpha; alpha kept only by a
+ * single stage, which reads it from the input), on an image (its samples
+ * bounded).  fast_node() decides, knowing the bounds.
+ */
+static int
+fast_last(const struct cf_pipe *p)
+{
+	const struct cf_filter_opts *o = p->o;
+
+	return o->mode != CF_FILTER_PIPE && o->nstages && o->out != CF_F32 &&
+	    !o->convert.normalize && !o->linear && !o->conv.transpose &&
+	    p->alpha != CF_ALPHA_PREMULTIPLY &&
+	    !(p->keep && o->nstages > 1) && p->image &&
+	    o->stages[o->nstages - 1].kind == CF_STAGE_CONV;
+}
+
+/* Row r of the input node of a float stage. */
+static const void *
+fast_row(void *ctx, long r)
+{
+	return node_row(ctx, (size_t)r);
+}
+
+/* The last stage in float, reading from in; 0, or CF_ENOENT when the
+ * float engine cannot do it after all (or, but for the tests, would not
+ * pay), or a cf_err with a message. */
+static int
+fast_node(struct cf_pipe *p, struct node *n, struct node *in,
+    const struct cf_filter_plan *pl, char *errbuf, size_t errlen)
+{
+	const struct cf_filter_opts *o = p->o;
+	struct cf_stream_job *j = &n->job;
+	size_t s = o->nstages - 1;
+	int err;
+
+	memset(j, 0, sizeof(*j));
+	j->st = &o->stages[s];
+	j->p = &o->conv;
+	j->cv = &o->convert;
+	j->c = in->c;
+	j->h = in->h;
+	j->w = in->w;
+	if (in->kind == N_RAW) {
+		j->in16 = p->in.dtype == CF_U16;
+		j->in_scale = o->wide && !j->in16 ? 257.0f : 1.0f;
+	} else {
+		j->float_in = 1;
+		j->xmax = in->xmax;
+		j->nonneg = in->nonneg;
+	}
+	j->out16 = o->out == CF_U16;
+	j->keep_alpha = p->keep;
+	j->out_c = pl->c;
+	if (!cf_stream_supported(j->st, j->p, j->cv, j->float_in ? j->xmax :
+	    65535) || (o->mode != CF_FILTER_STREAM && !cf_stream_worth(j)))
+		return CF_ENOENT;
+	if ((err = cf_stream_new(&n->fast, j, p->np, fast_row, in, errbuf,
+	    errlen)))
+		return err;
+	/* its blocks are the engine's strips */
+	if ((err = node_init(n, N_FAST, pl->c, pl->h, pl->w,
+	    pl->w * pl->c * cf_dtype_size(pl->dtype), CF_STREAM_STRIP, 1)) ||
+	    (err = link_node(n, 0, in)))
+		return err;
+	n->stage = (long)s;
+	return 0;
+}
+
+static int build(struct cf_pipe **pp, const struct cf_filter_opts *o,
+    const struct cf_filter_in *in, const struct cf_filter_plan *pl,
+    int fast, char *errbuf, size_t errlen);
+
 int
 cf_pipe_new(struct cf_pipe **pp, const struct cf_filter_opts *o,
     const struct cf_filter_in *in, const struct cf_filter_plan *pl,
     char *errbuf, size_t errlen)
 {
+	int err = build(pp, o, in, pl, 1, errbuf, errlen);
+
+	/* the float engine would not do: the exact nodes throughout */
+	if (err == RETRY) {
+		cf_pipe_free(*pp);
+		err = build(pp, o, in, pl, 0, errbuf, errlen);
+	}
+	if (err) {
+		cf_pipe_free(*pp);
+		*pp = NULL;
+	}
+	return err;
+}
+
+static int
+build(struct cf_pipe **pp, const struct cf_filter_opts *o,
+    const struct cf_filter_in *in, const struct cf_filter_plan *pl,
+    int fast, char *errbuf, size_t errlen)
+{
 	struct cf_pipe *p;
-	size_t i, k, t, shape[3], es = cf_dtype_size(pl->dtype), nc;
-	int err;
+	struct node *raw, *prev, *n;
+	size_t i, k, t, shape[3], es = cf_dtype_size(pl->dtype), nc, ns;
+	int err, src;
 
 	*pp = NULL;
 	if (!(p = calloc(1, sizeof(*p))))
@@ -361,35 +514,55 @@ cf_pipe_new(struct cf_pipe **pp, const struct cf_filter_opts *o,
 	p->np = o->threads > 1 ? (size_t)o->threads + 1 : 1;
 	if (p->np > CF_PARALLEL_MAX)
 		p->np = CF_PARALLEL_MAX;
-	p->nn = o->nstages + 3;
+	/* the last stage in float where that is exact and pays */
+	p->fast = fast && fast_last(p);
+	ns = o->nstages - (size_t)p->fast;
+	src = !(p->fast && o->nstages == 1);
+	p->nn = 1 + (size_t)src + ns + 1;
 	if (!(p->n = calloc(p->nn, sizeof(*p->n))))
 		goto nomem;
 	/* the decoded rows and their floats */
-	if ((err = node_init(&p->n[0], N_RAW, in->c, in->h, in->w,
-	    in->w * in->c * cf_dtype_size(in->dtype), 0)) ||
-	    (err = node_init(&p->n[1], N_SRC, in->c, in->h, in->w,
-	    in->w * in->c * sizeof(float), 1)) ||
-	    (err = link_node(&p->n[1], 0, &p->n[0])))
+	raw = &p->n[0];
+	if ((err = node_init(raw, N_RAW, in->c, in->h, in->w,
+	    in->w * in->c * cf_dtype_size(in->dtype), 0, 0)))
 		goto fail;
+	raw->xmax = p->image ? 255.0 * (o->wide && in->dtype == CF_U8 ? 257 :
+	    1) * (in->dtype == CF_U16 ? 257 : 1) : INFINITY;
+	raw->nonneg = p->image;
+	prev = raw;
+	if (src) {
+		if ((err = node_init(&p->n[1], N_SRC, in->c, in->h, in->w,
+		    in->w * in->c * sizeof(float), 0, 1)) ||
+		    (err = link_node(&p->n[1], 0, raw)))
+			goto fail;
+		/* --linear and premultiplying keep 0..max */
+		p->n[1].xmax = raw->xmax;
+		p->n[1].nonneg = raw->nonneg;
+		prev = &p->n[1];
+	}
 	/* the stages: kept alpha goes round them */
 	memcpy(shape, pl->shape[0], sizeof(shape));
 	shape[0] -= (size_t)p->keep;
-	for (i = 0; i < o->nstages; i++) {
-		if ((err = stage_node(p, &p->n[i + 2], i, &p->n[i + 1], shape,
-		    pl->shape[i + 1], errbuf, errlen))) {
-			if (err != CF_ENOENT)
-				goto fail;
-			cf_pipe_free(p);
-			*pp = NULL;
-			return CF_ENOENT;
-		}
+	for (i = 0; i < ns; i++) {
+		n = &p->n[1 + (size_t)src + i];
+		if ((err = stage_node(p, n, i, prev, shape, pl->shape[i + 1],
+		    errbuf, errlen)))
+			goto fail;
 		memcpy(shape, pl->shape[i + 1], sizeof(shape));
+		prev = n;
 	}
 	/* the output's rows */
-	if ((err = node_init(&p->n[p->nn - 1], N_SINK, pl->c, pl->h, pl->w,
-	    pl->w * pl->c * es, 1 + p->keep)) ||
-	    (err = link_node(&p->n[p->nn - 1], 0, &p->n[p->nn - 2])) ||
-	    (p->keep && (err = link_node(&p->n[p->nn - 1], 1, &p->n[1]))))
+	n = &p->n[p->nn - 1];
+	if (p->fast) {
+		if ((err = fast_node(p, n, prev, pl, errbuf, errlen))) {
+			if (err == CF_ENOENT)
+				err = RETRY;
+			goto fail;
+		}
+	} else if ((err = node_init(n, N_SINK, pl->c, pl->h, pl->w,
+	    pl->w * pl->c * es, 0, 1 + p->keep)) ||
+	    (err = link_node(n, 0, prev)) ||
+	    (p->keep && (err = link_node(n, 1, &p->n[1]))))
 		goto fail;
 	for (i = 0; i < p->nn; i++)
 		for (k = 0; k < p->n[i].nb; k++)
@@ -459,7 +632,7 @@ cf_pipe_run(struct cf_pipe *p, cf_filter_read_fn rd, void *rctx,
     cf_filter_write_fn wr, void *wctx, struct cf_clip_stats *clip,
     long *stage, char *errbuf, size_t errlen)
 {
-	size_t nc = p->n[p->nn - 2].c + (size_t)p->keep, c, t;
+	size_t nc = p->n[p->nn - 1].in[0]->c + (size_t)p->keep, c, t;
 	double lo, hi;
 	int err;
 
@@ -498,7 +671,10 @@ cf_pipe_run(struct cf_pipe *p, cf_filter_read_fn rd, void *rctx,
 		p->pass = 2;
 	}
 	err = run_pass(p);
-	if (clip && !err) {
+	if (clip && !err && p->fast) {
+		memset(clip, 0, sizeof(*clip));
+		cf_stream_clip(p->n[p->nn - 1].fast, clip);
+	} else if (clip && !err) {
 		memset(clip, 0, sizeof(*clip));
 		clip->channels = p->out == CF_F32 || nc > CF_MAX_DIMS ? 0 : nc;
 		for (t = 0; t < p->np && clip->channels; t++)
@@ -512,6 +688,12 @@ out:
 	pthread_cond_destroy(&p->cv);
 	(void)errbuf, (void)errlen;
 	return err;
+}
+
+int
+cf_pipe_fast(const struct cf_pipe *p)
+{
+	return p->fast;
 }
 
 size_t
@@ -556,6 +738,7 @@ cf_pipe_free(struct cf_pipe *p)
 		}
 		free(n->done);
 		free(n->ring);
+		cf_stream_free(n->fast);
 	}
 	free(p->n);
 	free(p->lut);

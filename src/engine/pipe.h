@@ -37,6 +37,9 @@ int cf_pipe_run(struct cf_pipe *p, cf_filter_read_fn rd, void *rctx,
     cf_filter_write_fn wr, void *wctx, struct cf_clip_stats *clip,
     long *stage, char *errbuf, size_t errlen);
 
+/* Whether its last stage runs in float (stream.h). */
+int cf_pipe_fast(const struct cf_pipe *p);
+
 /* The rows its rings hold in all, and the bytes it holds, for -v. */
 size_t cf_pipe_rows(const struct cf_pipe *p);
 size_t cf_pipe_bytes(const struct cf_pipe *p);

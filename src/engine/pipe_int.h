@@ -10,6 +10,7 @@
 
 #include "engine/conv_band.h"
 #include "engine/pipe.h"
+#include "engine/stream.h"
 
 #define NONE ((size_t)-1)
 
@@ -20,6 +21,8 @@ enum node_kind {
 	N_TCONV,	/* a transposed convolution stage */
 	N_POOL,		/* a pooling stage */
 	N_SINK,		/* the output's rows: alpha after, converted */
+	N_FAST,		/* the last stage and the conversion in float,
+			 * exactly (stream.h), instead of a stage and sink */
 };
 
 /*
@@ -51,6 +54,12 @@ struct node {
 	const struct cf_conv_params *cp;
 	struct cf_band band[2];		/* N_CONV: one per kernel */
 	size_t chunk;			/* N_CONV: output rows per band */
+	struct cf_stream *fast;		/* N_FAST */
+	struct cf_stream_job job;
+	/* what the rows hold: at most xmax in magnitude (0: unknown),
+	 * never negative when nonneg */
+	double xmax;
+	int nonneg;
 	void **scr;			/* per thread: the kind's buffers */
 };
 
@@ -67,6 +76,7 @@ struct cf_pipe {
 	size_t oc;		/* channels written */
 	struct node *n;		/* raw, src, one per stage, sink */
 	size_t nn, np;		/* nodes, threads */
+	int fast;		/* the last node is N_FAST */
 	/* --normalize: pass 1 gathers each channel's range, pass 2 uses it */
 	int pass;
 	double (*range)[2];		/* np x C: lo, hi */

@@ -57,6 +57,9 @@ pipe_node_needs(const struct cf_pipe *p, const struct node *n, size_t k)
 	case N_SRC:
 	case N_SINK:
 		return;		/* the same rows of each input */
+	case N_FAST:
+		cf_stream_needs(n->fast, k, &n->lo[0][k], &n->hi[0][k]);
+		return;
 	case N_CONV:
 		kh = n->band[0].kh;
 		for (y = y0; y < y1; y++)
@@ -522,6 +525,9 @@ pipe_node_run(struct cf_pipe *p, struct node *n, size_t t, size_t k)
 		break;
 	case N_SINK:
 		run_sink(p, n, t, k);
+		break;
+	case N_FAST:
+		cf_stream_strip(n->fast, t, k, node_row(n, k * n->b));
 		break;
 	}
 }

@@ -1,16 +1,8 @@
 /*
- * stream.c - one convolution stage from decoded rows to encoded rows.
- *
- * Decoded rows go into a ring holding as few rows as the kernel's window
- * and the work in flight need.  The output is computed in strips of
- * STRIP_ROWS rows: a worker takes the next strip as soon as its input
- * rows are in the ring and its output slot is free, turns those rows
- * into padded float planes and computes the strip in blocks of COLS
- * columns so that its rows stay in cache (stream_strip.c).  Rows are read
- * as soon as no strip still to compute needs their ring slot, and
- * finished strips are written in order, each by whichever thread of the
- * pool is free (participant()): decoding, filtering and encoding overlap,
- * with no barrier between them.
+ * stream.c - the single-stage float engine's strips: which input rows
+ * each reads, each thread's buffers, and the entry points (stream.h).
+ * Computing a strip is stream_strip.c's; the error bounds that keep it
+ * exact are stream_plan.c's.
  *
  * Exactness.  conv_rows.c sums in float; for each output channel a bound
  * E on |its float - the reference's float| is derived in stream_plan.c
@@ -29,46 +21,28 @@
  * itself.
  */
 #include <limits.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/parallel.h"
 #include "engine/stream_int.h"
 
-/* The output slot of strip si. */
-static unsigned char *
-slot(const struct eng *e, size_t si)
-{
-	return e->obuf + si % e->nos * STRIP_ROWS * e->obytes;
-}
+struct cf_stream {
+	struct eng e;
+	size_t nscr;
+};
 
-/* Whether strip si can start: its rows read, its output slot free. */
-static int
-strip_ready(const struct eng *e, size_t si)
-{
-	return (long)e->nread > e->need[si] && si < e->wdone + e->nos;
-}
-
-/*
- * Which input rows each strip reads, and so the ring's size: from a
- * strip's lowest row to the highest of the AHEAD strips per worker that
- * may be in flight after it.
- */
+/* Which input rows each strip reads, and whether it reads padding. */
 static int
 plan_strips(struct eng *e, char *errbuf, size_t errlen)
 {
-	size_t si, i, m, i1, last, ahead, bytes;
+	size_t si, i, m, i1;
 	long r;
 
 	e->ns = (e->ho + STRIP_ROWS - 1) / STRIP_ROWS;
 	if (!(e->slo = malloc(e->ns * sizeof(*e->slo))) ||
 	    !(e->shi = malloc(e->ns * sizeof(*e->shi))) ||
-	    !(e->lo = malloc(e->ns * sizeof(*e->lo))) ||
-	    !(e->need = malloc(e->ns * sizeof(*e->need))) ||
-	    !(e->computed = calloc(e->ns, sizeof(*e->computed))) ||
 	    !(e->haspad = calloc(e->ns, sizeof(*e->haspad)))) {
 		snprintf(errbuf, errlen, "out of memory");
 		return CF_ENOMEM;
@@ -93,29 +67,6 @@ plan_strips(struct eng *e, char *errbuf, size_t errlen)
 			e->shi[si] = (long)i1 - 1;
 		if (e->j->keep_alpha && (long)(si * STRIP_ROWS) < e->slo[si])
 			e->slo[si] = (long)(si * STRIP_ROWS);
-	}
-	for (si = e->ns; si-- > 0;)
-		e->lo[si] = si + 1 < e->ns && e->lo[si + 1] < e->slo[si] ?
-		    e->lo[si + 1] : e->slo[si];
-	/* need: rows read before strip s can start (a prefix maximum) */
-	for (si = 0; si < e->ns; si++)
-		e->need[si] = si && e->need[si - 1] > e->shi[si] ?
-		    e->need[si - 1] : e->shi[si];
-	/* cap: from strip s's lowest row to the rows of the strips in
-	 * flight after it */
-	ahead = e->nt > 1 ? AHEAD * e->nt : 0;
-	e->cap = 1;
-	for (si = 0; si < e->ns; si++) {
-		last = si + ahead < e->ns ? si + ahead : e->ns - 1;
-		if (e->lo[si] != LONG_MAX &&
-		    e->need[last] - e->lo[si] + 1 > (long)e->cap)
-			e->cap = (size_t)(e->need[last] - e->lo[si] + 1);
-	}
-	e->rowbytes = e->j->w * e->j->c * (e->j->in16 ? 2 : 1);
-	if (cf_size_mul(e->cap, e->rowbytes, &bytes) ||
-	    !(e->ring = malloc(bytes))) {
-		snprintf(errbuf, errlen, "out of memory");
-		return CF_ENOMEM;
 	}
 	return 0;
 }
@@ -178,120 +129,9 @@ eng_release(struct eng *e, size_t nscr)
 	free(e->padrow);
 	free(e->margin);
 	free(e->mrel);
-	free(e->ring);
 	free(e->slo);
 	free(e->shi);
-	free(e->lo);
-	free(e->need);
-	free(e->computed);
 	free(e->haspad);
-}
-
-/* The output rows of strip si. */
-static size_t
-strip_rows(const struct eng *e, size_t si)
-{
-	size_t i0 = si * STRIP_ROWS;
-
-	return e->ho - i0 < STRIP_ROWS ? e->ho - i0 : STRIP_ROWS;
-}
-
-/*
- * How many rows from nread the reader may read now: up to READ_ROWS,
- * not past the ring's wrap, the image, or the rows still to be read by
- * strips from cdone on (row r overwrites row r - cap).
- */
-static size_t
-room(const struct eng *e)
-{
-	size_t n = e->j->h - e->nread, wrap = e->cap - e->nread % e->cap;
-	long lo = e->cdone < e->ns ? e->lo[e->cdone] : LONG_MAX, free_;
-
-	if (lo != LONG_MAX) {
-		free_ = lo + (long)e->cap - (long)e->nread;
-		if (free_ <= 0)
-			return 0;
-		if ((size_t)free_ < n)
-			n = (size_t)free_;
-	}
-	if (n > wrap)
-		n = wrap;
-	return n < READ_ROWS ? n : READ_ROWS;
-}
-
-/*
- * One of the threads running the pipeline: under mu, it reads the next
- * rows when there is room and no one is reading, else writes the next
- * computed strip when no one is writing, else computes the next strip
- * whose rows are in, else waits for any of that to change.  Reading and
- * writing come first, as each is done by one thread at a time.  Any
- * number of threads finishes: one does everything in turn, since the
- * ring holds the rows of the strips after the oldest unfinished one.
- */
-static void
-participant(void *arg, size_t t)
-{
-	struct eng *e = arg;
-	size_t si, n, r;
-	int err;
-
-	pthread_mutex_lock(&e->mu);
-	while (!e->stop && (e->wdone < e->ns || e->nread < e->j->h)) {
-		if (!e->reading && e->nread < e->j->h && (n = room(e))) {
-			e->reading = 1;
-			r = e->nread;
-			pthread_mutex_unlock(&e->mu);
-			err = e->rd(e->rctx, e->ring + r % e->cap * e->rowbytes,
-			    n);
-			pthread_mutex_lock(&e->mu);
-			e->reading = 0;
-			if (err && !e->stop)
-				e->stop = CF_EREAD;
-			e->nread += n;
-		} else if (!e->writing && e->wdone < e->cdone) {
-			e->writing = 1;
-			si = e->wdone;
-			pthread_mutex_unlock(&e->mu);
-			err = e->wr(e->wctx, slot(e, si), strip_rows(e, si));
-			pthread_mutex_lock(&e->mu);
-			e->writing = 0;
-			if (err && !e->stop)
-				e->stop = CF_EWRITE;
-			e->wdone++;
-		} else if (e->next < e->ns && strip_ready(e, e->next)) {
-			si = e->next++;
-			pthread_mutex_unlock(&e->mu);
-			stream_run_strip(e, &e->scr[t], si, slot(e, si));
-			pthread_mutex_lock(&e->mu);
-			e->computed[si] = 1;
-			while (e->cdone < e->ns && e->computed[e->cdone])
-				e->cdone++;
-		} else {
-			pthread_cond_wait(&e->cv, &e->mu);
-			continue;
-		}
-		pthread_cond_broadcast(&e->cv);
-	}
-	pthread_cond_broadcast(&e->cv);
-	pthread_mutex_unlock(&e->mu);
-}
-
-size_t
-cf_stream_ring_rows(const struct cf_stream_job *j)
-{
-	struct eng e;
-	char err[256];
-	size_t rows = 0;
-
-	memset(&e, 0, sizeof(e));
-	e.nt = j->threads > 1 ? (size_t)j->threads : 1;
-	if (e.nt > MAX_THREADS)
-		e.nt = MAX_THREADS;
-	if (!stream_setup(&e, j, err, sizeof(err)) &&
-	    !plan_strips(&e, err, sizeof(err)))
-		rows = e.cap;
-	eng_release(&e, 0);
-	return rows;
 }
 
 int
@@ -304,10 +144,9 @@ cf_stream_worth(const struct cf_stream_job *j)
 	int ok;
 
 	memset(&e, 0, sizeof(e));
-	e.nt = 1;
 	if (stream_setup(&e, j, err, sizeof(err))) {
 		eng_release(&e, 0);
-		return 0;	/* cf_stream_run would fail: whole image */
+		return 0;	/* cf_stream_new would fail */
 	}
 	/*
 	 * The share of samples too close to call: boundaries are 1 apart, so
@@ -328,60 +167,84 @@ cf_stream_worth(const struct cf_stream_job *j)
 }
 
 int
-cf_stream_run(const struct cf_stream_job *j, cf_stream_read_fn rd,
-    void *rctx, cf_stream_write_fn wr, void *wctx,
-    struct cf_clip_stats *clip, char *errbuf, size_t errlen)
+cf_stream_new(struct cf_stream **sp, const struct cf_stream_job *j,
+    size_t nt, cf_stream_row_fn row, void *rctx, char *errbuf,
+    size_t errlen)
 {
-	struct eng e;
-	size_t nscr = 0, t, c;
+	struct cf_stream *s;
+	struct eng *e;
 	int err;
 
-	memset(&e, 0, sizeof(e));
-	if (clip)
-		memset(clip, 0, sizeof(*clip));
-	e.rd = rd;
-	e.rctx = rctx;
-	e.wr = wr;
-	e.wctx = wctx;
-	e.nt = j->threads > 1 ? (size_t)j->threads : 1;
-	if (e.nt > MAX_THREADS)
-		e.nt = MAX_THREADS;
-	if ((err = stream_setup(&e, j, errbuf, errlen)) ||
-	    (err = plan_strips(&e, errbuf, errlen)))
-		goto out;
-	e.nos = e.nt > 1 ? AHEAD * e.nt + 2 : 1;
-	/* the compute threads, and one more to read and write beside them */
-	e.np = e.nt > 1 ? e.nt + 1 : 1;
-	if (!(e.scr = calloc(e.np, sizeof(*e.scr))) ||
-	    !(e.obuf = malloc(e.nos * STRIP_ROWS * e.obytes)))
+	if (!(*sp = s = calloc(1, sizeof(*s)))) {
+		snprintf(errbuf, errlen, "out of memory");
+		return CF_ENOMEM;
+	}
+	e = &s->e;
+	e->row = row;
+	e->rctx = rctx;
+	e->nt = nt ? nt : 1;
+	if ((err = stream_setup(e, j, errbuf, errlen)) ||
+	    (err = plan_strips(e, errbuf, errlen)))
+		return err;
+	if (!(e->scr = calloc(e->nt, sizeof(*e->scr))))
 		goto nomem;
-	for (nscr = 0; nscr < e.np; nscr++)
-		if (scratch_init(&e, &e.scr[nscr])) {
-			nscr++;
+	for (s->nscr = 0; s->nscr < e->nt; s->nscr++)
+		if (scratch_init(e, &e->scr[s->nscr])) {
+			s->nscr++;
 			goto nomem;
 		}
-	pthread_mutex_init(&e.mu, NULL);
-	pthread_cond_init(&e.cv, NULL);
-	cf_parallel_for(e.np, (int)e.np, participant, &e);
-	pthread_mutex_destroy(&e.mu);
-	pthread_cond_destroy(&e.cv);
-	err = e.stop;
-	if (clip && !err) {
-		clip->channels = e.co + (j->keep_alpha ? 1 : 0);
-		if (clip->channels > CF_MAX_DIMS)
-			clip->channels = 0;
-		for (t = 0; t < nscr; t++)
-			for (c = 0; c < CF_MAX_DIMS; c++) {
-				clip->low[c] += e.scr[t].low[c];
-				clip->high[c] += e.scr[t].high[c];
-			}
-	}
-	goto out;
+	return 0;
 nomem:
 	snprintf(errbuf, errlen, "out of memory");
-	err = CF_ENOMEM;
-out:
-	free(e.obuf);
-	eng_release(&e, nscr);
-	return err;
+	return CF_ENOMEM;
+}
+
+size_t
+cf_stream_rows(const struct cf_stream *s)
+{
+	return s->e.ho;
+}
+
+size_t
+cf_stream_strips(const struct cf_stream *s)
+{
+	return s->e.ns;
+}
+
+void
+cf_stream_needs(const struct cf_stream *s, size_t si, long *lo, long *hi)
+{
+	*lo = s->e.slo[si] == LONG_MAX ? 0 : s->e.slo[si];
+	*hi = s->e.shi[si];
+}
+
+void
+cf_stream_strip(struct cf_stream *s, size_t t, size_t si, void *out)
+{
+	stream_run_strip(&s->e, &s->e.scr[t], si, out);
+}
+
+void
+cf_stream_clip(const struct cf_stream *s, struct cf_clip_stats *clip)
+{
+	const struct eng *e = &s->e;
+	size_t t, c;
+
+	clip->channels = e->co + (e->j->keep_alpha ? 1 : 0);
+	if (clip->channels > CF_MAX_DIMS)
+		clip->channels = 0;
+	for (t = 0; t < s->nscr; t++)
+		for (c = 0; c < CF_MAX_DIMS; c++) {
+			clip->low[c] += e->scr[t].low[c];
+			clip->high[c] += e->scr[t].high[c];
+		}
+}
+
+void
+cf_stream_free(struct cf_stream *s)
+{
+	if (!s)
+		return;
+	eng_release(&s->e, s->nscr);
+	free(s);
 }

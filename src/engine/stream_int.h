@@ -1,22 +1,18 @@
 /*
- * stream_int.h - what the three parts of the streaming engine share:
- * stream.c (the pipeline: ring, strips, threads), stream_plan.c (the
+ * stream_int.h - what the three parts of the single-stage float engine
+ * share: stream.c (strips and threads' buffers), stream_plan.c (the
  * kernels' plans and error bounds), stream_strip.c (computing a strip,
  * checking and recomputing samples).  Private to them.
  */
 #ifndef CF_STREAM_INT_H
 #define CF_STREAM_INT_H
 
-#include <pthread.h>
 #include <stdint.h>
 
 #include "engine/stream.h"
 
-#define STRIP_ROWS 32		/* output rows per strip */
-#define READ_ROWS 16		/* input rows per read call */
+#define STRIP_ROWS CF_STREAM_STRIP	/* output rows per strip */
 #define COLS 256		/* output columns per block */
-#define AHEAD 2			/* strips in flight per worker */
-#define MAX_THREADS 64		/* compute threads */
 #define U24 (1.0 / 16777216.0)		/* float's unit roundoff */
 #define U53 (1.0 / 9007199254740992.0)	/* double's */
 
@@ -69,35 +65,18 @@ struct eng {
 	float *padrow;		/* pw samples of padv */
 	double *margin;		/* per conv output channel: M, absolute */
 	double *mrel;		/* and relative: M = margin + mrel * |a| */
-	/* the ring: cap decoded rows (interleaved samples) */
-	unsigned char *ring;
-	size_t cap, rowbytes, nplanes;
-	/* strips: the input rows each reads, lo suffix-minimised */
+	size_t nplanes;		/* input planes (all input channels) */
+	/* the input's rows, from the caller: interleaved integer samples,
+	 * or (j->float_in) c planes of w floats */
+	cf_stream_row_fn row;
+	void *rctx;
+	/* strips: the input rows each reads */
 	size_t ns;
-	long *slo, *shi, *lo;
+	long *slo, *shi;
 	int *haspad;
 	size_t obytes;		/* bytes per output row */
-	long *need;		/* rows read before strip s: max of shi[..s] */
-	size_t nt;		/* compute threads (-j) */
-	size_t np;		/* threads running the pipeline */
+	size_t nt;		/* threads, each with its scratch */
 	struct scratch *scr;
-	/*
-	 * The pipeline, under mu: input rows [0, nread) are read; a thread
-	 * takes strip next once its rows are read and its output slot (one
-	 * of nos) is written out; strips [0, cdone) are computed, [0, wdone)
-	 * written.  Row r may be read over row r - cap once no strip from
-	 * cdone on reads it.  One thread at a time reads (reading) and one
-	 * writes (writing).  An error sets stop to CF_EREAD or CF_EWRITE.
-	 */
-	pthread_mutex_t mu;
-	pthread_cond_t cv;	/* broadcast on every change */
-	size_t nread, next, cdone, wdone, nos;
-	unsigned char *computed;	/* per strip */
-	unsigned char *obuf;	/* nos slots of STRIP_ROWS output rows */
-	int stop, reading, writing;
-	cf_stream_read_fn rd;
-	cf_stream_write_fn wr;
-	void *rctx, *wctx;
 };
 
 /* The input row read by output row i at kernel row m, or -1 (padding). */

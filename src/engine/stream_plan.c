@@ -167,7 +167,7 @@ plan_init(const struct eng *e, struct plan *q, const struct cf_kernel *k,
 	fac = e->depthwise && kh > 1 && kw > 1 ?
 	    factor(q->wf, kh, kw, q->col, q->row) : INFINITY;
 	/* integer samples (images; an integer constant pad) */
-	q->exact = e->padv == floorf(e->padv);
+	q->exact = !e->j->float_in && e->padv == floorf(e->padv);
 	q->dexact = q->exact;
 	for (o = 0; o < e->co; o++) {
 		wo = e->depthwise ? 0 : o;
@@ -202,7 +202,9 @@ plan_init(const struct eng *e, struct plan *q, const struct cf_kernel *k,
 		/* the reference: a double sum, then rounded to float */
 		er = gam(cg * ksz + 1, U53) * s + U24 * s;
 		q->err[o] = q->exact ? 0 : (ea + er) * 1.001;
-		if (!q->exact && e->padv >= 0)
+		/* samples never negative: images, or what the job says */
+		if (!q->exact && e->padv >= 0 &&
+		    (!e->j->float_in || e->j->nonneg))
 			q->rel[o] = rel_bound(q, k, wo * cg * ksz, cg, kh, kw);
 		/* as exact_sum(), with double's 53 bits */
 		q->dexact &= exact_sum(q->wf + wo * cg * ksz, cg * ksz, b,
@@ -226,15 +228,16 @@ stream_plan_release(struct plan *q)
 }
 
 /*
- * Whether every sum of kernel k stays far from float's range for any
- * image (samples up to 65535, or the constant pad value): else the
- * whole-image engine, in double, is the one to run it.
+ * Whether every sum of kernel k stays far from float's range for samples
+ * up to x (and the constant pad value): else the exact engine, in
+ * double, is the one to run it.
  */
 static int
-small_sums(const struct cf_kernel *k, const struct cf_conv_params *p)
+small_sums(const struct cf_kernel *k, const struct cf_conv_params *p,
+    double x)
 {
 	const struct cf_tensor *w = &k->weight;
-	double x = 65535, s = 0;
+	double s = 0;
 	size_t i, n = w->shape[0] * w->shape[1] * w->shape[2] * w->shape[3];
 
 	if (p->pad_mode == CF_PAD_CONSTANT && fabs(p->pad_value) > x)
@@ -251,7 +254,8 @@ small_sums(const struct cf_kernel *k, const struct cf_conv_params *p)
 
 int
 cf_stream_supported(const struct cf_stage *st,
-    const struct cf_conv_params *p, const struct cf_convert_opts *cv)
+    const struct cf_conv_params *p, const struct cf_convert_opts *cv,
+    double xmax)
 {
 	const size_t *a = st->k[0].weight.shape, *b = st->k[1].weight.shape;
 	int q;
@@ -262,7 +266,7 @@ cf_stream_supported(const struct cf_stage *st,
 	if (!isfinite(cv->scale) || !isfinite(cv->bias))
 		return 0;
 	for (q = 0; q < st->nkernels; q++)
-		if (!small_sums(&st->k[q], p))
+		if (!(xmax <= 1e30) || !small_sums(&st->k[q], p, xmax))
 			return 0;
 	/* the two kernels of a magnitude stage run side by side */
 	return st->nkernels == 1 ||
@@ -328,7 +332,7 @@ stream_setup(struct eng *e, const struct cf_stream_job *j, char *errbuf,
 		    (long)j->w, e->mode);
 		e->padrow[p] = e->padv;
 	}
-	x = j->in16 ? 65535.0 : 255.0 * j->in_scale;
+	x = j->float_in ? j->xmax : j->in16 ? 65535.0 : 255.0 * j->in_scale;
 	if (fabs(e->padv) > x)
 		x = fabs(e->padv);
 	for (q = 0; q < e->nk; q++)

@@ -342,6 +342,7 @@ fill_row(const struct eng *e, struct scratch *s, long r,
     const unsigned char *raw)
 {
 	const uint16_t *in16 = (const void *)raw;
+	const float *f = (const void *)raw;
 	size_t c, p, x, nc = e->j->c, w = e->j->w, x0, x1;
 	float sc = e->j->in_scale, *d;
 	long col;
@@ -349,6 +350,19 @@ fill_row(const struct eng *e, struct scratch *s, long r,
 	/* padded column p reads input column p - pleft inside the image */
 	x0 = e->pleft < e->pw ? e->pleft : e->pw;
 	x1 = e->pleft + w < e->pw ? e->pleft + w : e->pw;
+	if (e->j->float_in) {
+		/* an earlier stage's planes */
+		for (c = 0; c < e->nplanes; c++) {
+			d = (float *)xrow(e, s, r, c);
+			memcpy(d + x0, f + c * w, (x1 - x0) * sizeof(*d));
+			for (p = x0 ? 0 : x1; p < e->pw;
+			    p = p + 1 == x0 ? x1 : p + 1) {
+				col = e->colmap[p];
+				d[p] = col < 0 ? e->padv : f[c * w + (size_t)col];
+			}
+		}
+		return;
+	}
 	if (!e->j->in16 && nc == 3 && sc == 1) {
 		/* the common case in one pass, which the compiler unrolls */
 		float *d0 = (float *)xrow(e, s, r, 0) + x0;
@@ -446,7 +460,7 @@ stream_run_strip(const struct eng *e, struct scratch *s, size_t si,
 	/* the strip's input rows, from the ring */
 	s->xlo = e->slo[si];
 	for (r = e->slo[si]; r <= e->shi[si]; r++)
-		fill_row(e, s, r, e->ring + (size_t)r % e->cap * e->rowbytes);
+		fill_row(e, s, r, e->row(e->rctx, r));
 	for (j0 = 0; j0 < e->wo; j0 += COLS) {
 		n = e->wo - j0 < COLS ? e->wo - j0 : COLS;
 		for (o = 0; o < e->co; o++)

@@ -232,7 +232,7 @@ plan(struct cf_filter_plan *pl, struct cf_filter_opts *fo,
 	set_opts(fo, t, st);
 	if (cf_filter_plan(fo, &in, pl, err, sizeof(err)))
 		return -1;
-	return pl->streamed ? 0 : -2;
+	return pl->fast ? 0 : -2;
 }
 
 /* The whole-image result: the reference, alpha appended, converted. */
