@@ -207,41 +207,87 @@ vtap(double *restrict acc, const double *restrict h, double c, size_t n)
 		acc[t] += c * h[t];
 }
 
+/* Four vertical taps at once, each sample's additions in the same order,
+ * to save acc traffic. */
+static CF_HOT void
+vtap4(double *restrict acc, const double *restrict h0,
+    const double *restrict h1, const double *restrict h2,
+    const double *restrict h3, const double *c, size_t n)
+{
+	double c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3], a;
+	size_t t;
+
+	for (t = 0; t < n; t++) {
+		a = acc[t];
+		a += c0 * h0[t];
+		a += c1 * h1[t];
+		a += c2 * h2[t];
+		a += c3 * h3[t];
+		acc[t] = a;
+	}
+}
+
+/*
+ * Case (B)'s check, branch-free so that it vectorises: y[t] = float(r),
+ * and flag[t] set where float(r - E) and float(r + E) differ, which the
+ * caller recomputes.  Returns how many are flagged.
+ */
+static CF_HOT size_t
+certify_b(const double *restrict acc, size_t n, double rel,
+    float *restrict y, unsigned char *restrict flag)
+{
+	size_t t, bad = 0;
+	double r, e;
+	int f;
+
+	for (t = 0; t < n; t++) {
+		r = acc[t];
+		e = r * rel;
+		f = (float)(r - e) != (float)(r + e);
+		y[t] = (float)r;
+		flag[t] = (unsigned char)f;
+		bad += (size_t)f;
+	}
+	return bad;
+}
+
 /* Separable band of one channel: rows [i0, i1) of output channel ch;
  * exact: case (A) holds for its samples. */
 static void
 separable_band(const struct cf_band *j, const double *buf, size_t nr,
     size_t ch, size_t i0, size_t i1, int exact, double *hb, double *acc,
-    cf_band_out_fn out, void *octx)
+    unsigned char *flag, cf_band_out_fn out, void *octx)
 {
-	double b = j->bias ? j->bias[0] : 0.0, e, r;
-	size_t r0, i, m, t, ib;
+	double b = j->bias ? j->bias[0] : 0.0;
+	const double *h;
+	size_t r0, i, m, t, ib, wo = j->wo;
 	float *yrow;
 
 	for (r0 = 0; r0 < nr; r0++)
-		hpass(hb + r0 * j->wo, buf + r0 * j->pw, j->row, j->kw, j->dw,
-		    j->sw, j->wo);
+		hpass(hb + r0 * wo, buf + r0 * j->pw, j->row, j->kw, j->dw,
+		    j->sw, wo);
 	for (i = i0; i < i1; i++) {
 		ib = i - i0;
 		yrow = out(octx, ch, i);
-		for (t = 0; t < j->wo; t++)
+		for (t = 0; t < wo; t++)
 			acc[t] = b;
-		for (m = 0; m < j->kh; m++)
-			vtap(acc, hb + (ib * j->sh + m * j->dh) * j->wo,
-			    j->col[m], j->wo);
+		h = hb + ib * j->sh * wo;
+		for (m = 0; m + 4 <= j->kh; m += 4)
+			vtap4(acc, h + m * j->dh * wo, h + (m + 1) * j->dh * wo,
+			    h + (m + 2) * j->dh * wo, h + (m + 3) * j->dh * wo,
+			    j->col + m, wo);
+		for (; m < j->kh; m++)
+			vtap(acc, h + m * j->dh * wo, j->col[m], wo);
 		if (exact) {
-			for (t = 0; t < j->wo; t++)
+			for (t = 0; t < wo; t++)
 				yrow[t] = (float)acc[t];
 			continue;
 		}
-		for (t = 0; t < j->wo; t++) {
-			r = acc[t];
-			e = r * j->err_rel;
-			if ((float)(r - e) == (float)(r + e))
-				yrow[t] = (float)r;
-			else
+		if (!certify_b(acc, wo, j->err_rel, yrow, flag))
+			continue;
+		for (t = 0; t < wo; t++)
+			if (flag[t])
 				yrow[t] = direct_sample(j, buf, ib, t);
-		}
 	}
 }
 
@@ -526,7 +572,7 @@ cf_band_scratch_init(const struct cf_band *j, struct cf_band_scratch *s,
 	s->rows = rows;
 	s->buf = malloc(j->cg * nr * j->pw * sizeof(*s->buf));
 	s->acc = malloc((j->sep ? j->wo : COL_BLOCK) * sizeof(*s->acc));
-	if (j->sep)
+	if (j->sep && (s->flag = malloc(j->wo)))
 		s->hb = malloc(nr * j->wo * sizeof(*s->hb));
 	if (j->vsym)
 		s->z = malloc((COL_BLOCK + (j->kw - 1) * j->dw) *
@@ -545,13 +591,14 @@ cf_band_scratch_release(struct cf_band_scratch *s)
 	free(s->acc);
 	free(s->hb);
 	free(s->z);
+	free(s->flag);
 	memset(s, 0, sizeof(*s));
 }
 
 void
 cf_band_run(const struct cf_band *j, struct cf_band_scratch *s, size_t i0,
-    size_t i1, cf_band_in_fn in, void *ictx, cf_band_out_fn out,
-    void *octx)
+    size_t i1, const struct cf_band_hint *hint, cf_band_in_fn in,
+    void *ictx, cf_band_out_fn out, void *octx)
 {
 	size_t nr = cf_band_rows(j, i0, i1), g, c, o, i, jb, n;
 	size_t cg = j->cg, ng = j->depthwise ? j->c : j->co / j->opg;
@@ -565,14 +612,24 @@ cf_band_run(const struct cf_band *j, struct cf_band_scratch *s, size_t i0,
 			    s->buf + c * nr * j->pw);
 		fold = 0;
 		if (j->sep || j->vsym) {
-			/* what this band's samples allow (depthwise) */
-			scan(s->buf, nr * j->pw, &mn, &mx, &integer, &finite);
+			/* what this band's samples allow (depthwise): as the
+			 * caller knows them, with the pad value, or seen */
+			if (hint) {
+				mn = hint->min < j->padv ? hint->min : j->padv;
+				mx = hint->maxabs > fabs((double)j->padv) ?
+				    hint->maxabs : fabs((double)j->padv);
+				integer = hint->integer &&
+				    j->padv == rintf(j->padv);
+				finite = 1;
+			} else
+				scan(s->buf, nr * j->pw, &mn, &mx, &integer,
+				    &finite);
 			integer &= finite && mx <= 4194304.0;
 			if (j->sep && finite && ((integer &&
 			    case_a(j, mx)) || (j->wpos && mn >= 0))) {
 				separable_band(j, s->buf, nr, g, i0, i1,
 				    integer && case_a(j, mx), s->hb, s->acc,
-				    out, octx);
+				    s->flag, out, octx);
 				continue;
 			}
 			fold = j->vsym && integer && ref_exact(j, mx);

@@ -78,7 +78,18 @@ size_t cf_band_rows(const struct cf_band *b, size_t i0, size_t i1);
 /* A thread's buffers for bands of up to rows output rows. */
 struct cf_band_scratch {
 	double *buf, *acc, *hb, *z;
+	unsigned char *flag;
 	size_t rows;
+};
+
+/*
+ * What the caller knows of every input sample, so that bands need not
+ * look: finite, at least min, at most maxabs in magnitude, and integers
+ * when integer.
+ */
+struct cf_band_hint {
+	int integer;
+	double min, maxabs;
 };
 
 int cf_band_scratch_init(const struct cf_band *b,
@@ -90,10 +101,11 @@ typedef const float *(*cf_band_in_fn)(void *ctx, size_t c, size_t r);
 /* Where output row i of output channel o goes: WO floats. */
 typedef float *(*cf_band_out_fn)(void *ctx, size_t o, size_t i);
 
-/* Output rows [i0, i1) (at most s->rows of them) of every channel. */
+/* Output rows [i0, i1) (at most s->rows of them) of every channel; hint
+ * may be NULL (the band's samples are looked at). */
 void cf_band_run(const struct cf_band *b, struct cf_band_scratch *s,
-    size_t i0, size_t i1, cf_band_in_fn in, void *ictx, cf_band_out_fn out,
-    void *octx);
+    size_t i0, size_t i1, const struct cf_band_hint *hint, cf_band_in_fn in,
+    void *ictx, cf_band_out_fn out, void *octx);
 
 /* 1 when the depthwise kernel k (rotated 180 degrees when flip) is
  * exactly col (x) row, with col[KH] and row[KW] filled (float values). */

@@ -103,7 +103,7 @@ worker(void *arg, size_t t)
 			break;
 		i0 = band * BAND_ROWS;
 		i1 = i0 + BAND_ROWS < j->b.ho ? i0 + BAND_ROWS : j->b.ho;
-		cf_band_run(&j->b, &s, i0, i1, plane_row, j, out_row, j);
+		cf_band_run(&j->b, &s, i0, i1, NULL, plane_row, j, out_row, j);
 	}
 	cf_band_scratch_release(&s);
 }

@@ -337,6 +337,7 @@ bound(struct node *n, const struct node *in)
 	n->nonneg = in->nonneg;
 	if (n->kind == N_POOL) {
 		n->xmax = x;
+		n->integer = in->integer && st->pool.kind == CF_POOL_MAX;
 		return;
 	}
 	n->xmax = 0;
@@ -528,16 +529,18 @@ build(struct cf_pipe **pp, const struct cf_filter_opts *o,
 		goto fail;
 	raw->xmax = p->image ? 255.0 * (o->wide && in->dtype == CF_U8 ? 257 :
 	    1) * (in->dtype == CF_U16 ? 257 : 1) : INFINITY;
-	raw->nonneg = p->image;
+	raw->nonneg = raw->integer = p->image;
 	prev = raw;
 	if (src) {
 		if ((err = node_init(&p->n[1], N_SRC, in->c, in->h, in->w,
 		    in->w * in->c * sizeof(float), 0, 1)) ||
 		    (err = link_node(&p->n[1], 0, raw)))
 			goto fail;
-		/* --linear and premultiplying keep 0..max */
+		/* --linear and premultiplying keep 0..max, not integers */
 		p->n[1].xmax = raw->xmax;
 		p->n[1].nonneg = raw->nonneg;
+		p->n[1].integer = raw->integer && !o->linear &&
+		    p->alpha != CF_ALPHA_PREMULTIPLY;
 		prev = &p->n[1];
 	}
 	/* the stages: kept alpha goes round them */

@@ -56,10 +56,10 @@ struct node {
 	size_t chunk;			/* N_CONV: output rows per band */
 	struct cf_stream *fast;		/* N_FAST */
 	struct cf_stream_job job;
-	/* what the rows hold: at most xmax in magnitude (0: unknown),
-	 * never negative when nonneg */
+	/* what the rows hold: at most xmax in magnitude (infinite:
+	 * unknown), never negative when nonneg, integers when integer */
 	double xmax;
-	int nonneg;
+	int nonneg, integer;
 	void **scr;			/* per thread: the kind's buffers */
 };
 

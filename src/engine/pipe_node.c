@@ -100,6 +100,12 @@ struct conv_scr {
 	float *tmp;		/* the second kernel's rows of a magnitude */
 };
 
+struct pool_scr {
+	double *acc;		/* a row of windows */
+	float *accf;		/* the same, finite maxima */
+	unsigned char *stop;
+};
+
 struct sink_scr {
 	float *planes;		/* a row's c planes of w floats */
 	float **p;
@@ -126,6 +132,15 @@ pipe_node_scratch(struct cf_pipe *p, struct node *n, size_t t)
 				return CF_ENOMEM;
 		if (n->st->nkernels == 2 && !(cs->tmp = malloc(n->c *
 		    n->chunk * n->w * sizeof(float))))
+			return CF_ENOMEM;
+		return 0;
+	case N_POOL:
+		if (!(n->scr[t] = calloc(1, sizeof(struct pool_scr))))
+			return CF_ENOMEM;
+		if (!(((struct pool_scr *)n->scr[t])->acc = malloc(n->w *
+		    sizeof(double))) || !(((struct pool_scr *)
+		    n->scr[t])->accf = malloc(n->w * sizeof(float))) ||
+		    !(((struct pool_scr *)n->scr[t])->stop = malloc(n->w)))
 			return CF_ENOMEM;
 		return 0;
 	case N_SINK:
@@ -159,6 +174,10 @@ pipe_node_scratch_free(struct node *n, size_t t)
 		for (q = 0; q < 2; q++)
 			cf_band_scratch_release(&cs->s[q]);
 		free(cs->tmp);
+	} else if (n->kind == N_POOL) {
+		free(((struct pool_scr *)n->scr[t])->acc);
+		free(((struct pool_scr *)n->scr[t])->accf);
+		free(((struct pool_scr *)n->scr[t])->stop);
 	} else if (n->kind == N_SINK) {
 		ss = n->scr[t];
 		free(ss->planes);
@@ -277,19 +296,23 @@ run_conv(struct node *n, size_t t, size_t k)
 {
 	struct conv_scr *cs = n->scr[t];
 	struct out_ctx oc = { n, NULL, 0 };
+	const struct node *in = n->in[0];
+	struct cf_band_hint hint = { in->integer, in->nonneg ? 0 : -in->xmax,
+		in->xmax };
+	const struct cf_band_hint *h = in->xmax < 1e30 ? &hint : NULL;
 	size_t y0, y1, a, z, o, y;
 
 	block_rows(n, k, &y0, &y1);
 	for (a = y0; a < y1; a = z) {
 		z = a + n->chunk < y1 ? a + n->chunk : y1;
 		oc.tmp = NULL;
-		cf_band_run(&n->band[0], &cs->s[0], a, z, in_plane, n->in[0],
+		cf_band_run(&n->band[0], &cs->s[0], a, z, h, in_plane, n->in[0],
 		    out_plane, &oc);
 		if (n->st->nkernels == 1)
 			continue;
 		oc.tmp = cs->tmp;
 		oc.y0 = a;
-		cf_band_run(&n->band[1], &cs->s[1], a, z, in_plane, n->in[0],
+		cf_band_run(&n->band[1], &cs->s[1], a, z, h, in_plane, n->in[0],
 		    out_plane, &oc);
 		for (o = 0; o < n->c; o++)
 			for (y = a; y < z; y++)
@@ -365,46 +388,130 @@ run_tconv(struct node *n, size_t k)
 		}
 }
 
-/* Pooling as pool.c does it, window by window. */
+/*
+ * The window's columns q of output columns [x0, x1) that lie in the
+ * input: output x reads column x * s + q - pad.
+ */
 static void
-run_pool(struct node *n, size_t k)
+pool_cols(size_t q, size_t s, long pad, size_t w, size_t wo, size_t *x0,
+    size_t *x1)
+{
+	long lo = pad - (long)q, hi = (long)w - 1 + pad - (long)q;
+
+	*x0 = lo <= 0 ? 0 : (size_t)((lo + (long)s - 1) / (long)s);
+	*x1 = hi < 0 ? 0 : (size_t)(hi / (long)s) + 1;
+	if (*x1 > wo)
+		*x1 = wo;
+	if (*x0 > *x1)
+		*x0 = *x1;
+}
+
+/* One window row of max pooling into acc: pool.c's order, and as there
+ * a lane stops for the rest of the row once it is NaN. */
+static CF_HOT void
+max_row(double *restrict acc, unsigned char *restrict stop,
+    const float *restrict row, size_t x0, size_t x1, size_t s, long off)
+{
+	size_t x;
+	double v;
+
+	for (x = x0; x < x1; x++) {
+		v = row[(long)(x * s) + off];
+		acc[x] = !stop[x] && (v > acc[x] || v != v) ? v : acc[x];
+		stop[x] |= acc[x] != acc[x];
+	}
+}
+
+static CF_HOT void
+avg_row(double *restrict acc, unsigned char *restrict stop,
+    const float *restrict row, size_t x0, size_t x1, size_t s, long off)
+{
+	size_t x;
+
+	for (x = x0; x < x1; x++) {
+		acc[x] = stop[x] ? acc[x] : acc[x] + row[(long)(x * s) + off];
+		stop[x] |= acc[x] != acc[x];
+	}
+}
+
+/* The same on samples known to be finite, with nothing to stop: the
+ * largest of floats is one of them, so it is kept in float. */
+static CF_HOT void
+max_row_finite(float *restrict acc, const float *restrict row, size_t x0,
+    size_t x1, size_t s, long off)
+{
+	size_t x;
+	float v;
+
+	for (x = x0; x < x1; x++) {
+		v = row[(long)(x * s) + off];
+		acc[x] = v > acc[x] ? v : acc[x];
+	}
+}
+
+static CF_HOT void
+avg_row_finite(double *restrict acc, const float *restrict row, size_t x0,
+    size_t x1, size_t s, long off)
+{
+	size_t x;
+
+	for (x = x0; x < x1; x++)
+		acc[x] += row[(long)(x * s) + off];
+}
+
+/* Pooling, pool.c's arithmetic window by window, a row at a time. */
+static void
+run_pool(struct node *n, size_t t, size_t k)
 {
 	const struct cf_pool_params *pp = &n->st->pool;
 	const struct node *in = n->in[0];
-	size_t y0, y1, y, x, c, m, q;
-	long r, col, H = (long)in->h, W = (long)in->w;
-	double acc, v;
+	struct pool_scr *ps = n->scr[t];
+	size_t y0, y1, y, x, c, m, q, x0, x1, sw = (size_t)pp->stride_w;
+	int finite = in->xmax < 1e30;	/* no NaN to stop at */
+	const float *row;
+	long r, off;
 	float *d;
 
 	block_rows(n, k, &y0, &y1);
 	for (y = y0; y < y1; y++)
 		for (c = 0; c < n->c; c++) {
-			d = node_plane(n, y, c);
 			for (x = 0; x < n->w; x++) {
-				acc = pp->kind == CF_POOL_MAX ? -INFINITY : 0.0;
-				for (m = 0; m < (size_t)pp->kh; m++) {
-					r = (long)(y * (size_t)pp->stride_h +
-					    m) - pp->pad_h;
-					for (q = 0; q < (size_t)pp->kw; q++) {
-						col = (long)(x * (size_t)
-						    pp->stride_w + q) - pp->pad_w;
-						if (r < 0 || r >= H ||
-						    col < 0 || col >= W)
-							continue;
-						v = node_plane(in, (size_t)r,
-						    c)[col];
-						if (pp->kind == CF_POOL_AVG)
-							acc += v;
-						else if (v > acc || isnan(v))
-							acc = v;
-						if (isnan(acc))
-							break;
-					}
-				}
-				if (pp->kind == CF_POOL_AVG)
-					acc /= (double)pp->kh * pp->kw;
-				d[x] = (float)acc;
+				ps->acc[x] = pp->kind == CF_POOL_MAX ?
+				    -INFINITY : 0.0;
+				ps->accf[x] = -INFINITY;
 			}
+			for (m = 0; m < (size_t)pp->kh; m++) {
+				r = (long)(y * (size_t)pp->stride_h + m) -
+				    pp->pad_h;
+				if (r < 0 || r >= (long)in->h)
+					continue;
+				memset(ps->stop, 0, n->w);
+				for (q = 0; q < (size_t)pp->kw; q++) {
+					pool_cols(q, sw, pp->pad_w, in->w, n->w,
+					    &x0, &x1);
+					row = node_plane(in, (size_t)r, c);
+					off = (long)q - pp->pad_w;
+					if (finite && pp->kind == CF_POOL_MAX)
+						max_row_finite(ps->accf, row, x0,
+						    x1, sw, off);
+					else if (finite)
+						avg_row_finite(ps->acc, row, x0,
+						    x1, sw, off);
+					else
+						(pp->kind == CF_POOL_MAX ?
+						    max_row : avg_row)(ps->acc,
+						    ps->stop, row, x0, x1, sw,
+						    off);
+				}
+			}
+			d = node_plane(n, y, c);
+			if (finite && pp->kind == CF_POOL_MAX)
+				memcpy(d, ps->accf, n->w * sizeof(float));
+			else
+				for (x = 0; x < n->w; x++)
+					d[x] = (float)(pp->kind == CF_POOL_AVG ?
+					    ps->acc[x] / ((double)pp->kh *
+					    pp->kw) : ps->acc[x]);
 		}
 }
 
@@ -521,7 +628,7 @@ pipe_node_run(struct cf_pipe *p, struct node *n, size_t t, size_t k)
 		run_tconv(n, k);
 		break;
 	case N_POOL:
-		run_pool(n, k);
+		run_pool(n, t, k);
 		break;
 	case N_SINK:
 		run_sink(p, n, t, k);

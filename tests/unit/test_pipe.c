@@ -179,9 +179,9 @@ make_input(struct src *s, size_t c, size_t h, size_t w, enum cf_dtype dt)
 			s->data[i] = (unsigned char)(v * 255);
 		else if (dt == CF_U16)
 			d16[i] = (uint16_t)(v * 65535);
-		else	/* and now and then huge: averages of them cancel */
-			df[i] = (float)(rnd() < 0.02 ? (rnd() - 0.5) * 1e13 :
-			    v * 600 - 150);
+		else	/* and now and then huge, whose averages cancel, or NaN */
+			df[i] = rnd() < 0.003 ? NAN : (float)(rnd() < 0.02 ?
+			    (rnd() - 0.5) * 1e13 : v * 600 - 150);
 	}
 }
 
