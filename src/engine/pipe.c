@@ -397,10 +397,11 @@ stage_node(struct cf_pipe *p, struct node *n, size_t i, struct node *in,
 
 /*
  * Whether the last stage may run in float (stream.h): a forward
- * convolution whose result is only converted to integer pixels (no
- * --normalize, no --linear, no premultiplied alpha; alpha kept only by a
- * single stage, which reads it from the input), on an image (its samples
- * bounded).  fast_node() decides, knowing the bounds.
+ * convolution whose result is only converted to integer pixels, or
+ * encoded to sRGB by a table first (no --normalize, no premultiplied
+ * alpha; alpha kept only by a single stage, which reads it from the
+ * input), on an image (its samples bounded).  fast_node() decides,
+ * knowing the bounds.
  */
 static int
 fast_last(const struct cf_pipe *p)
@@ -408,7 +409,8 @@ fast_last(const struct cf_pipe *p)
 	const struct cf_filter_opts *o = p->o;
 
 	return o->mode != CF_FILTER_PIPE && o->nstages && o->out != CF_F32 &&
-	    !o->convert.normalize && !o->linear && !o->conv.transpose &&
+	    !o->convert.normalize && (!o->linear || p->levels) &&
+	    !o->conv.transpose &&
 	    p->alpha != CF_ALPHA_PREMULTIPLY &&
 	    !(p->keep && o->nstages > 1) && p->image &&
 	    o->stages[o->nstages - 1].kind == CF_STAGE_CONV;
@@ -449,6 +451,7 @@ fast_node(struct cf_pipe *p, struct node *n, struct node *in,
 		j->nonneg = in->nonneg;
 	}
 	j->out16 = o->out == CF_U16;
+	j->levels = p->levels;
 	j->keep_alpha = p->keep;
 	j->out_c = pl->c;
 	if (!cf_stream_supported(j->st, j->p, j->cv, j->float_in ? j->xmax :
@@ -515,10 +518,22 @@ build(struct cf_pipe **pp, const struct cf_filter_opts *o,
 	p->np = o->threads > 1 ? (size_t)o->threads + 1 : 1;
 	if (p->np > CF_PARALLEL_MAX)
 		p->np = CF_PARALLEL_MAX;
+	/* encoding and converting monotone: a table of thresholds */
+	if (p->image && o->linear && o->out != CF_F32 &&
+	    cf_levels_possible(&o->convert)) {
+		if (!(p->levels = malloc(sizeof(*p->levels))))
+			goto nomem;
+		if ((err = cf_levels_init(p->levels, &o->convert, p->max))) {
+			free(p->levels);
+			p->levels = NULL;
+			if (err == CF_ENOMEM)
+				goto nomem;
+		}
+	}
 	/* the last stage in float where that is exact and pays */
 	p->fast = fast && fast_last(p);
 	ns = o->nstages - (size_t)p->fast;
-	src = !(p->fast && o->nstages == 1);
+	src = !(p->fast && o->nstages == 1 && !o->linear);
 	p->nn = 1 + (size_t)src + ns + 1;
 	if (!(p->n = calloc(p->nn, sizeof(*p->n))))
 		goto nomem;
@@ -745,6 +760,9 @@ cf_pipe_free(struct cf_pipe *p)
 	}
 	free(p->n);
 	free(p->lut);
+	if (p->levels)
+		cf_levels_release(p->levels);
+	free(p->levels);
 	free(p->clip);
 	free(p->range);
 	free(p->norm);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "engine/conv_band.h"
+#include "engine/levels.h"
 #include "engine/pipe.h"
 #include "engine/stream.h"
 
@@ -72,6 +73,8 @@ struct cf_pipe {
 	int drop;		/* the output drops alpha */
 	double max;		/* 255 or 65535 */
 	float *lut;		/* --linear for integer samples, or NULL */
+	struct cf_levels *levels;	/* --linear's encoding and the
+					 * conversion of colour, or NULL */
 	enum cf_dtype out;
 	size_t oc;		/* channels written */
 	struct node *n;		/* raw, src, one per stage, sink */
@@ -115,5 +118,6 @@ void pipe_node_scratch_free(struct node *n, size_t t);
 void pipe_node_needs(const struct cf_pipe *p, const struct node *n,
     size_t k);
 void pipe_node_run(struct cf_pipe *p, struct node *n, size_t t, size_t k);
+
 
 #endif

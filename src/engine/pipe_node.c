@@ -547,6 +547,32 @@ interleave16(uint16_t *restrict d, const uint16_t *restrict s, size_t nc,
 			d[x * nc + c] = s[c * w + x];
 }
 
+/* A colour plane of n samples, encoded and converted by the table. */
+static void
+levels_row(const struct cf_pipe *p, const float *v, size_t n, void *dst,
+    uint64_t *low, uint64_t *high)
+{
+	uint16_t *d16 = dst;
+	uint8_t *d8 = dst;
+	size_t i;
+	long r;
+
+	for (i = 0; i < n; i++) {
+		r = cf_levels_pixel(p->levels, v[i]);
+		if (r < 0) {
+			++*low;
+			r = 0;
+		} else if (r > (long)p->max) {
+			++*high;
+			r = (long)p->max;
+		}
+		if (p->out == CF_U16)
+			d16[i] = (uint16_t)r;
+		else
+			d8[i] = (uint8_t)r;
+	}
+}
+
 /* The alpha handling after the stages and the conversion, as
  * cf_alpha_after and cf_convert_* do them, into interleaved rows; or, in
  * --normalize's first pass, each channel's range. */
@@ -564,6 +590,7 @@ run_sink(struct cf_pipe *p, struct node *n, size_t t, size_t k)
 	uint16_t *o16;
 	uint64_t low = 0, high = 0;
 	float *of;
+	void *pix;
 
 	block_rows(n, k, &y0, &y1);
 	for (y = y0; y < y1; y++) {
@@ -573,9 +600,10 @@ run_sink(struct cf_pipe *p, struct node *n, size_t t, size_t k)
 		if (p->keep)
 			memcpy(ss->p[nc - 1], node_plane(n->in[1], y,
 			    n->in[1]->c - 1), w * sizeof(float));
+		/* with the table, the encoding is the conversion's */
 		if (p->image)
 			cf_alpha_after_row(ss->p, nc, w, p->alpha,
-			    p->o->linear, p->max);
+			    p->o->linear && !p->levels, p->max);
 		if (p->pass == 1) {
 			for (c = 0; c < nc; c++)
 				cf_convert_range_add(ss->p[c], w, cv,
@@ -595,10 +623,13 @@ run_sink(struct cf_pipe *p, struct node *n, size_t t, size_t k)
 				continue;
 			}
 			/* a dropped alpha is converted for its counts */
-			cf_convert_row(ss->p[c], w, cv, norm, p->max, p->out ==
-			    CF_U16 ? (void *)(ss->pix + c * w) :
-			    (void *)((unsigned char *)ss->pix + c * w), 1, &low,
-			    &high);
+			pix = p->out == CF_U16 ? (void *)(ss->pix + c * w) :
+			    (void *)((unsigned char *)ss->pix + c * w);
+			if (p->levels && (c + 1 < nc || !cf_alpha_has(nc)))
+				levels_row(p, ss->p[c], w, pix, &low, &high);
+			else
+				cf_convert_row(ss->p[c], w, cv, norm, p->max,
+				    pix, 1, &low, &high);
 			if (c < CF_MAX_DIMS) {
 				st->low[c] += low;
 				st->high[c] += high;

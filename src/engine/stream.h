@@ -22,6 +22,7 @@
 
 #include "engine/conv.h"
 #include "engine/convert.h"
+#include "engine/levels.h"
 #include "kernels/stage.h"
 
 /* Row r of the stage's input (in the caller's ring). */
@@ -43,6 +44,9 @@ struct cf_stream_job {
 	double xmax;
 	int nonneg;
 	int out16;			/* output uint16_t 0..65535, else 8-bit */
+	/* --linear: colour (not a filtered alpha) encoded and converted by
+	 * this table (levels.h), or NULL */
+	const struct cf_levels *levels;
 	/* The last channel is alpha, copied through unfiltered (alpha
 	 * mode keep: a depthwise stage that keeps the size). */
 	int keep_alpha;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/alpha.h"
 #include "engine/conv_rows.h"
 #include "engine/stream_int.h"
 
@@ -207,6 +208,28 @@ prepare(float *restrict a, const float *restrict b, size_t n, int ab)
  * approximations a (and b: the magnitude of the two), recomputing the
  * samples too close to a rounding boundary to tell.  a is overwritten.
  */
+/*
+ * The pixels of colour after --linear (the levels table): the float a[j]
+ * is within m / scale of the reference's stage value, so where the table
+ * gives every float of that interval one level, that is the pixel; else
+ * the reference's value, through the table's exact function.
+ */
+static void
+round_levels(const struct eng *e, struct scratch *s, const float *a,
+    size_t o, size_t i, size_t j0, size_t n, int *px)
+{
+	long r[COLS];
+	size_t j;
+
+	cf_levels_span_row(e->j->levels, a, n, e->margin[o], e->mrel[o], r);
+	for (j = 0; j < n; j++) {
+		if (r[j] == LONG_MIN)
+			r[j] = cf_levels_pixel(e->j->levels, ref_value(e, s, o,
+			    i, j0 + j));
+		px[j] = clip(e, s, o, r[j]);
+	}
+}
+
 static CF_HOT void
 round_block(const struct eng *e, struct scratch *s, float *a,
     const float *b, size_t o, size_t i, size_t j0, size_t n, int *px)
@@ -215,6 +238,12 @@ round_block(const struct eng *e, struct scratch *s, float *a,
 	unsigned any, maxu = (unsigned)e->maxv;
 
 	prepare(a, b, n, e->j->cv->abs);
+	/* colour (not a filtered alpha) encoded to sRGB */
+	if (e->j->levels && !(o + 1 == e->co && !e->j->keep_alpha &&
+	    cf_alpha_has(e->co))) {
+		round_levels(e, s, a, o, i, j0, n, px);
+		return;
+	}
 	if (!e->j->out16 && e->j->cv->scale == 1 && e->j->cv->bias == 0 ?
 	    !certify8(a, n, e->margin[o], e->mrel[o], px) :
 	    !certify(a, n, e->margin[o], e->mrel[o], e->maxv + 1,
