@@ -304,8 +304,9 @@ run_image(const struct options *opts, const struct cf_stage *stages)
 	}
 	if (o.verbose && j.pl.streamed)
 		fprintf(stderr, "convfilter: '%s': streamed, %zu stage%s, peak "
-		    "ring %zu rows\n", o.input, o.nkernels,
-		    o.nkernels == 1 ? "" : "s", j.pl.ring_rows);
+		    "ring %zu rows%s\n", o.input, o.nkernels,
+		    o.nkernels == 1 ? "" : "s", j.pl.ring_rows, j.pl.fast ?
+		    " (last stage in float)" : "");
 	else if (o.verbose)
 		fprintf(stderr, "convfilter: '%s': whole images in memory\n",
 		    o.input);

@@ -114,6 +114,12 @@ cf_convert_pixel(float f, const struct cf_convert_opts *o, double max)
 }
 
 long
+cf_convert_pixel_of(double v, const struct cf_convert_opts *o, double max)
+{
+	return round_clip(v * o->scale + o->bias, max);
+}
+
+long
 cf_convert_sample(float f, const struct cf_convert_opts *o,
     const double *norm, double max)
 {

@@ -67,6 +67,11 @@ int cf_convert_float(struct cf_tensor *x, const struct cf_convert_opts *o);
  */
 long cf_convert_pixel(float f, const struct cf_convert_opts *o, double max);
 
+/* A value v after --abs (the caller's), converted without normalisation
+ * to 0..max, or -1 / max + 1 clipped. */
+long cf_convert_pixel_of(double v, const struct cf_convert_opts *o,
+    double max);
+
 /*
  * One sample f, the whole conversion of cf_convert_to_u8 (max 255) or
  * _u16 (65535): 0..max, or -1 / max + 1 clipped low / high.  norm is

@@ -410,8 +410,12 @@ fast_last(const struct cf_pipe *p)
 
 	return o->mode != CF_FILTER_PIPE && o->nstages && o->out != CF_F32 &&
 	    !o->convert.normalize && (!o->linear || p->levels) &&
-	    !o->conv.transpose &&
-	    p->alpha != CF_ALPHA_PREMULTIPLY &&
+	    !o->conv.transpose && (p->alpha != CF_ALPHA_PREMULTIPLY ||
+	    (!o->linear && o->convert.scale != 0 &&
+	    o->stages[o->nstages - 1].nkernels == 1 &&
+	    o->stages[o->nstages - 1].k[0].depthwise &&
+	    cf_alpha_has(o->stages[o->nstages - 1].kind ==
+	    CF_STAGE_CONV ? p->in.c : 0))) &&
 	    !(p->keep && o->nstages > 1) && p->image &&
 	    o->stages[o->nstages - 1].kind == CF_STAGE_CONV;
 }
@@ -452,6 +456,7 @@ fast_node(struct cf_pipe *p, struct node *n, struct node *in,
 	}
 	j->out16 = o->out == CF_U16;
 	j->levels = p->levels;
+	j->premultiply = p->alpha == CF_ALPHA_PREMULTIPLY;
 	j->keep_alpha = p->keep;
 	j->out_c = pl->c;
 	if (!cf_stream_supported(j->st, j->p, j->cv, j->float_in ? j->xmax :
@@ -533,7 +538,8 @@ build(struct cf_pipe **pp, const struct cf_filter_opts *o,
 	/* the last stage in float where that is exact and pays */
 	p->fast = fast && fast_last(p);
 	ns = o->nstages - (size_t)p->fast;
-	src = !(p->fast && o->nstages == 1 && !o->linear);
+	src = !(p->fast && o->nstages == 1 && !o->linear &&
+	    p->alpha != CF_ALPHA_PREMULTIPLY);
 	p->nn = 1 + (size_t)src + ns + 1;
 	if (!(p->n = calloc(p->nn, sizeof(*p->n))))
 		goto nomem;

@@ -87,7 +87,8 @@ scratch_init(struct eng *e, struct scratch *s)
 	s->rmap = malloc(e->kh * sizeof(*s->rmap));
 	s->ri = -1;
 	s->px = malloc(2 * nch * COLS * sizeof(*s->px));
-	if (!s->x || !s->ptr || !s->px || !s->rmap)
+	s->alpha = malloc(2 * COLS * sizeof(*s->alpha));
+	if (!s->x || !s->ptr || !s->px || !s->rmap || !s->alpha)
 		return CF_ENOMEM;
 	for (q = 0; q < 2; q++) {
 		s->acc[q] = malloc(2 * COLS * sizeof(float));
@@ -113,6 +114,7 @@ scratch_release(struct scratch *s)
 	free(s->ptr);
 	free(s->rmap);
 	free(s->px);
+	free(s->alpha);
 }
 
 static void

@@ -44,6 +44,9 @@ struct cf_stream_job {
 	double xmax;
 	int nonneg;
 	int out16;			/* output uint16_t 0..65535, else 8-bit */
+	/* Premultiplied: colour (all but the last channel) is divided by
+	 * the filtered alpha (the last) before the conversion. */
+	int premultiply;
 	/* --linear: colour (not a filtered alpha) encoded and converted by
 	 * this table (levels.h), or NULL */
 	const struct cf_levels *levels;

@@ -46,6 +46,7 @@ struct scratch {
 	float *h[2], *hpad[2];	/* separable: horizontal passes, per channel */
 	const float **ptr;	/* KH row pointers */
 	int *px;		/* COLS pixels per output channel */
+	float *alpha;		/* premultiplied: two rows of alpha's floats */
 	long ri, *rmap;		/* ref_sum(): output row ri's input rows */
 	uint64_t low[CF_MAX_DIMS], high[CF_MAX_DIMS];
 };

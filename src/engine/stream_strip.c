@@ -443,14 +443,145 @@ run_v2(const struct eng *e, struct scratch *s, int q, size_t o, size_t si,
 }
 
 /* Output rows i (and i + 1 when two) of every channel, columns j0.. */
+/*
+ * Colour that was premultiplied, divided by the filtered alpha as the
+ * reference does (alpha.c), then rounded: the stage's floats c and the
+ * alpha's al are each within m / |scale| of the reference's, so the
+ * quotient lies between the quotients of their ends (the division is
+ * monotone in each while alpha stays positive), widened for the
+ * roundings of double; where both ends convert to one pixel, that is
+ * it, else the reference's sums decide.
+ */
+/* The pixels of [lo, hi] of the converted values, as certify() tells
+ * them: the same pixel for both ends, or INT_MIN. */
+static inline int
+pixel_span(double lo, double hi, double top)
+{
+	int fl, fh;
+
+	lo = lo >= -1.0 ? lo : -1.0;
+	lo = lo <= top ? lo : top;
+	hi = hi <= top ? hi : top;
+	hi = hi >= -1.0 ? hi : -1.0;
+	fl = (int)(lo + 1.5);
+	fh = (int)(hi + 1.5);
+	return fl == fh ? fl - 1 : INT_MIN;
+}
+
+/* The quotients' interval for the default conversion, branch-free. */
+static CF_HOT void
+premult_plain(const float *restrict c, const float *restrict al,
+    const double *restrict m, size_t n, double mx, int *restrict px)
+{
+	double mc, ma, c0, c1, a0, a1, lo, hi, q0, q1, q2, q3;
+	size_t j;
+	int r;
+
+	for (j = 0; j < n; j++) {
+		mc = m[0] + m[1] * fabs(c[j]);
+		ma = m[2] + m[3] * fabs(al[j]);
+		c0 = c[j] - mc;
+		c1 = c[j] + mc;
+		a0 = al[j] - ma;
+		a1 = al[j] + ma;
+		a0 = a0 > 0 ? a0 : 1e-300;	/* unsure below, at any rate */
+		q0 = c0 * mx / a0;
+		q1 = c0 * mx / a1;
+		q2 = c1 * mx / a0;
+		q3 = c1 * mx / a1;
+		lo = q0 < q1 ? q0 : q1;
+		lo = q2 < lo ? q2 : lo;
+		lo = q3 < lo ? q3 : lo;
+		hi = q0 > q1 ? q0 : q1;
+		hi = q2 > hi ? q2 : hi;
+		hi = q3 > hi ? q3 : hi;
+		lo -= fabs(lo) * 0x1p-45 + 0x1p-60;
+		hi += fabs(hi) * 0x1p-45 + 0x1p-60;
+		r = pixel_span(lo, hi, mx + 1);
+		px[j] = al[j] - ma > 0 ? r : INT_MIN;
+	}
+}
+
+static void
+round_premult(const struct eng *e, struct scratch *s, const float *c,
+    const float *al, size_t o, size_t i, size_t j0, size_t n, int *px)
+{
+	const struct cf_convert_opts *cv = e->j->cv;
+	double sc = fabs(cv->scale), mx = e->maxv, mc, ma, c0, c1, a0, a1;
+	double q[4], lo, hi, t, m[4];
+	size_t j, ao = e->co - 1, k;
+	float fc, fa, v;
+	long r0, r1;
+
+	if (!cv->abs && cv->scale == 1 && cv->bias == 0) {
+		m[0] = e->margin[o];
+		m[1] = e->mrel[o];
+		m[2] = e->margin[ao];
+		m[3] = e->mrel[ao];
+		premult_plain(c, al, m, n, mx, px);
+		for (j = 0; j < n; j++) {
+			if (px[j] == INT_MIN) {
+				fc = ref_value(e, s, o, i, j0 + j);
+				fa = ref_value(e, s, ao, i, j0 + j);
+				v = (float)(fa > 0 ? (double)fc * mx / fa : 0);
+				px[j] = (int)round_ref(e, v);
+			}
+			if ((unsigned)px[j] > (unsigned)mx)
+				px[j] = clip(e, s, o, px[j]);
+		}
+		return;
+	}
+	for (j = 0; j < n; j++) {
+		mc = (e->margin[o] + e->mrel[o] * fabs(c[j])) / sc;
+		ma = (e->margin[ao] + e->mrel[ao] * fabs(al[j])) / sc;
+		c0 = c[j] - mc;
+		c1 = c[j] + mc;
+		a0 = al[j] - ma;
+		a1 = al[j] + ma;
+		r0 = LONG_MIN;
+		r1 = 0;
+		if (a0 > 0) {
+			q[0] = c0 * mx / a0;
+			q[1] = c0 * mx / a1;
+			q[2] = c1 * mx / a0;
+			q[3] = c1 * mx / a1;
+			lo = hi = q[0];
+			for (k = 1; k < 4; k++) {
+				lo = q[k] < lo ? q[k] : lo;
+				hi = q[k] > hi ? q[k] : hi;
+			}
+			lo -= fabs(lo) * 0x1p-45 + 0x1p-60;
+			hi += fabs(hi) * 0x1p-45 + 0x1p-60;
+			/* --abs folds the interval, then the conversion */
+			if (cv->abs && lo < 0) {
+				t = hi > -lo ? hi : -lo;
+				lo = hi < 0 ? -hi : 0;
+				hi = t;
+			}
+			r0 = cf_convert_pixel_of(lo, cv, mx);
+			r1 = cf_convert_pixel_of(hi, cv, mx);
+		}
+		if (r0 != r1 || r0 == LONG_MIN) {
+			/* the reference's sums, divided as alpha.c divides */
+			fc = ref_value(e, s, o, i, j0 + j);
+			fa = ref_value(e, s, ao, i, j0 + j);
+			v = (float)(fa > 0 ? (double)fc * mx / fa : 0);
+			r0 = round_ref(e, v);
+		}
+		px[j] = clip(e, s, o, r0);
+	}
+}
+
 static void
 run_rows(const struct eng *e, struct scratch *s, size_t si, size_t i,
     int two, size_t j0, size_t n)
 {
-	size_t o, k;
-	int q;
+	size_t o, k, oi;
+	int q, pm = e->j->premultiply;
 
-	for (o = 0; o < e->co; o++) {
+	/* premultiplied: alpha first, its floats kept for the colour */
+	for (oi = 0; oi < e->co; oi++) {
+		o = pm ? (oi + e->co - 1) % e->co : oi;
 		for (q = 0; q < e->nk; q++) {
 			if (two && e->pl[q].sep) {
 				run_v2(e, s, q, o, si, i, n);
@@ -464,10 +595,20 @@ run_rows(const struct eng *e, struct scratch *s, size_t si, size_t i,
 			run_row(e, s, q, o, si, i + 1, j0, n);
 			s->acc[q] -= COLS;
 		}
-		for (k = 0; k <= (size_t)two; k++)
+		for (k = 0; k <= (size_t)two; k++) {
+			if (pm && oi) {
+				round_premult(e, s, s->acc[0] + k * COLS,
+				    s->alpha + k * COLS, o, i + k, j0, n,
+				    s->px + (k * (e->co + 1) + o) * COLS);
+				continue;
+			}
+			if (pm)
+				memcpy(s->alpha + k * COLS, s->acc[0] + k *
+				    COLS, n * sizeof(float));
 			round_block(e, s, s->acc[0] + k * COLS, e->nk == 2 ?
 			    s->acc[1] + k * COLS : NULL, o, i + k, j0, n,
 			    s->px + (k * (e->co + 1) + o) * COLS);
+		}
 	}
 }
 
