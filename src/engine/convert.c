@@ -114,9 +114,13 @@ cf_convert_pixel(float f, const struct cf_convert_opts *o, double max)
 }
 
 long
-cf_convert_pixel_of(double v, const struct cf_convert_opts *o, double max)
+cf_convert_pixel_of(double v, const struct cf_convert_opts *o,
+    const double *norm, double max)
 {
-	return round_clip(v * o->scale + o->bias, max);
+	v = v * o->scale + o->bias;
+	if (norm)
+		v = stretch(v, norm[0], norm[1], max);
+	return round_clip(v, max);
 }
 
 long

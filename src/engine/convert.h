@@ -67,10 +67,11 @@ int cf_convert_float(struct cf_tensor *x, const struct cf_convert_opts *o);
  */
 long cf_convert_pixel(float f, const struct cf_convert_opts *o, double max);
 
-/* A value v after --abs (the caller's), converted without normalisation
- * to 0..max, or -1 / max + 1 clipped. */
+/* A value v after --abs (the caller's), converted to 0..max, or -1 /
+ * max + 1 clipped, with norm as cf_convert_sample takes it.  Monotone in
+ * v: the ends of an interval tell where all of it goes. */
 long cf_convert_pixel_of(double v, const struct cf_convert_opts *o,
-    double max);
+    const double *norm, double max);
 
 /*
  * One sample f, the whole conversion of cf_convert_to_u8 (max 255) or

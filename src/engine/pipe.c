@@ -409,9 +409,9 @@ fast_last(const struct cf_pipe *p)
 	const struct cf_filter_opts *o = p->o;
 
 	return o->mode != CF_FILTER_PIPE && o->nstages && o->out != CF_F32 &&
-	    !o->convert.normalize && (!o->linear || p->levels) &&
-	    !o->conv.transpose && (p->alpha != CF_ALPHA_PREMULTIPLY ||
-	    (!o->linear && o->convert.scale != 0 &&
+	    (!o->linear || p->levels) && !o->conv.transpose &&
+	    (p->alpha != CF_ALPHA_PREMULTIPLY || (!o->linear &&
+	    !o->convert.normalize && o->convert.scale != 0 &&
 	    o->stages[o->nstages - 1].nkernels == 1 &&
 	    o->stages[o->nstages - 1].k[0].depthwise &&
 	    cf_alpha_has(o->stages[o->nstages - 1].kind ==
@@ -457,6 +457,7 @@ fast_node(struct cf_pipe *p, struct node *n, struct node *in,
 	j->out16 = o->out == CF_U16;
 	j->levels = p->levels;
 	j->premultiply = p->alpha == CF_ALPHA_PREMULTIPLY;
+	j->norm = o->convert.normalize ? (const double (*)[2])p->norm : NULL;
 	j->keep_alpha = p->keep;
 	j->out_c = pl->c;
 	if (!cf_stream_supported(j->st, j->p, j->cv, j->float_in ? j->xmax :
@@ -504,7 +505,7 @@ build(struct cf_pipe **pp, const struct cf_filter_opts *o,
 {
 	struct cf_pipe *p;
 	struct node *raw, *prev, *n;
-	size_t i, k, t, shape[3], es = cf_dtype_size(pl->dtype), nc, ns;
+	size_t i, k, t, shape[3], es = cf_dtype_size(pl->dtype), ns;
 	int err, src;
 
 	*pp = NULL;
@@ -535,6 +536,10 @@ build(struct cf_pipe **pp, const struct cf_filter_opts *o,
 				goto nomem;
 		}
 	}
+	/* the final channels, alpha kept or not, dropped or not */
+	p->nc = pl->shape[o->nstages][0] + (size_t)p->keep;
+	if (!(p->norm = calloc(p->nc, sizeof(*p->norm))))
+		goto nomem;
 	/* the last stage in float where that is exact and pays */
 	p->fast = fast && fast_last(p);
 	ns = o->nstages - (size_t)p->fast;
@@ -608,11 +613,14 @@ build(struct cf_pipe **pp, const struct cf_filter_opts *o,
 		cf_alpha_before_row(&p->lut, 1, nv, CF_ALPHA_SEPARATE, 1,
 		    p->max);
 	}
-	nc = pl->shape[o->nstages][0] + (size_t)p->keep;
 	if (!(p->clip = calloc(p->np, sizeof(*p->clip))) ||
-	    !(p->range = calloc(p->np * nc, sizeof(*p->range))) ||
-	    !(p->norm = calloc(nc, sizeof(*p->norm))))
+	    !(p->range = calloc(p->np * p->nc, sizeof(*p->range))))
 		goto nomem;
+	/* the first pass by the exact nodes, the float stage's output
+	 * being pixels */
+	if (p->fast && o->convert.normalize &&
+	    (err = build(&p->ranges, o, in, pl, 0, errbuf, errlen)))
+		goto fail;
 	for (i = 0; i < p->nn; i++) {
 		if (!(p->n[i].scr = calloc(p->np, sizeof(void *))))
 			goto nomem;
@@ -651,49 +659,68 @@ run_pass(struct cf_pipe *p)
 	return p->stop;
 }
 
+/* --normalize's first pass by q: each channel's range into its norm. */
+static int
+ranges(struct cf_pipe *q, size_t nc)
+{
+	double lo, hi;
+	size_t c, t;
+	int err;
+
+	q->pass = 1;
+	for (t = 0; t < q->np * nc; t++) {
+		q->range[t][0] = INFINITY;
+		q->range[t][1] = -INFINITY;
+	}
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->cv, NULL);
+	err = run_pass(q);
+	pthread_mutex_destroy(&q->mu);
+	pthread_cond_destroy(&q->cv);
+	if (err)
+		return err;
+	for (c = 0; c < nc; c++) {
+		lo = INFINITY;
+		hi = -INFINITY;
+		for (t = 0; t < q->np; t++) {
+			if (q->range[t * nc + c][0] < lo)
+				lo = q->range[t * nc + c][0];
+			if (q->range[t * nc + c][1] > hi)
+				hi = q->range[t * nc + c][1];
+		}
+		q->norm[c][0] = lo;
+		q->norm[c][1] = hi - lo;
+	}
+	return 0;
+}
+
 int
 cf_pipe_run(struct cf_pipe *p, cf_filter_read_fn rd, void *rctx,
     cf_filter_write_fn wr, void *wctx, struct cf_clip_stats *clip,
     long *stage, char *errbuf, size_t errlen)
 {
-	size_t nc = p->n[p->nn - 1].in[0]->c + (size_t)p->keep, c, t;
-	double lo, hi;
+	struct cf_pipe *q = p->ranges ? p->ranges : p;
+	size_t nc = p->nc, c, t;
 	int err;
 
 	*stage = -1;
-	p->rd = rd;
-	p->rctx = rctx;
-	p->wr = wr;
-	p->wctx = wctx;
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->cv, NULL);
-	/* --normalize: each channel's range first, then the output */
+	p->rd = q->rd = rd;
+	p->rctx = q->rctx = rctx;
+	p->wr = q->wr = wr;
+	p->wctx = q->wctx = wctx;
+	/* --normalize: each channel's range first (by the exact nodes when
+	 * the float last stage cannot), then the output */
 	if (p->o->convert.normalize) {
-		p->pass = 1;
-		for (t = 0; t < p->np * nc; t++) {
-			p->range[t][0] = INFINITY;
-			p->range[t][1] = -INFINITY;
-		}
-		if ((err = run_pass(p)))
-			goto out;
-		for (c = 0; c < nc; c++) {
-			lo = INFINITY;
-			hi = -INFINITY;
-			for (t = 0; t < p->np; t++) {
-				if (p->range[t * nc + c][0] < lo)
-					lo = p->range[t * nc + c][0];
-				if (p->range[t * nc + c][1] > hi)
-					hi = p->range[t * nc + c][1];
-			}
-			p->norm[c][0] = lo;
-			p->norm[c][1] = hi - lo;
-		}
-		if (!p->in.rewind || p->in.rewind(rctx)) {
-			err = CF_EREAD;
-			goto out;
-		}
+		if ((err = ranges(q, nc)))
+			return err;
+		if (q != p)
+			memcpy(p->norm, q->norm, nc * sizeof(*p->norm));
+		if (!p->in.rewind || p->in.rewind(rctx))
+			return CF_EREAD;
 		p->pass = 2;
 	}
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
 	err = run_pass(p);
 	if (clip && !err && p->fast) {
 		memset(clip, 0, sizeof(*clip));
@@ -707,7 +734,6 @@ cf_pipe_run(struct cf_pipe *p, cf_filter_read_fn rd, void *rctx,
 				clip->high[c] += p->clip[t].high[c];
 			}
 	}
-out:
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv);
 	(void)errbuf, (void)errlen;
@@ -772,5 +798,6 @@ cf_pipe_free(struct cf_pipe *p)
 	free(p->clip);
 	free(p->range);
 	free(p->norm);
+	cf_pipe_free(p->ranges);
 	free(p);
 }

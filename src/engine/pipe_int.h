@@ -82,6 +82,8 @@ struct cf_pipe {
 	int fast;		/* the last node is N_FAST */
 	/* --normalize: pass 1 gathers each channel's range, pass 2 uses it */
 	int pass;
+	size_t nc;			/* the final channels C */
+	struct cf_pipe *ranges;		/* exact nodes for pass 1, or NULL */
 	double (*range)[2];		/* np x C: lo, hi */
 	double (*norm)[2];		/* C: lo, hi - lo */
 	struct cf_clip_stats *clip;	/* np */

@@ -31,7 +31,7 @@ typedef const void *(*cf_stream_row_fn)(void *ctx, long r);
 struct cf_stream_job {
 	const struct cf_stage *st;	/* a convolution stage */
 	const struct cf_conv_params *p;	/* not transpose */
-	const struct cf_convert_opts *cv; /* not normalize */
+	const struct cf_convert_opts *cv;
 	size_t c, h, w;			/* the input */
 	int in16;			/* input rows are uint16_t */
 	float in_scale;			/* 1, or 257: 8-bit data as 16-bit */
@@ -44,6 +44,9 @@ struct cf_stream_job {
 	double xmax;
 	int nonneg;
 	int out16;			/* output uint16_t 0..65535, else 8-bit */
+	/* --normalize's second pass: { lo, hi - lo } per output channel
+	 * (kept alpha's last), or NULL */
+	const double (*norm)[2];
 	/* Premultiplied: colour (all but the last channel) is divided by
 	 * the filtered alpha (the last) before the conversion. */
 	int premultiply;
@@ -61,7 +64,7 @@ struct cf_stream_job {
 /*
  * Whether the engine can do stage st with p and cv on samples up to xmax
  * in magnitude: a convolution of 1 or 2 kernels (magnitude), not
- * transposed, no --normalize, weights whose sums stay far from float's
+ * transposed, weights whose sums stay far from float's
  * range.
  */
 int cf_stream_supported(const struct cf_stage *st,

@@ -260,8 +260,8 @@ cf_stream_supported(const struct cf_stage *st,
 	const size_t *a = st->k[0].weight.shape, *b = st->k[1].weight.shape;
 	int q;
 
-	if (st->kind != CF_STAGE_CONV || p->transpose || cv->normalize ||
-	    st->nkernels < 1 || st->nkernels > 2)
+	if (st->kind != CF_STAGE_CONV || p->transpose || st->nkernels < 1 ||
+	    st->nkernels > 2)
 		return 0;
 	if (!isfinite(cv->scale) || !isfinite(cv->bias))
 		return 0;

@@ -100,8 +100,10 @@ ref_value(const struct eng *e, struct scratch *s, size_t o, size_t i,
 
 /* convert.c's rounding of the float f: -1 below 0, max + 1 above max. */
 static long
-round_ref(const struct eng *e, float f)
+round_ref(const struct eng *e, size_t o, float f)
 {
+	if (e->j->norm)
+		return cf_convert_sample(f, e->j->cv, e->j->norm[o], e->maxv);
 	return cf_convert_pixel(f, e->j->cv, e->maxv);
 }
 
@@ -230,6 +232,30 @@ round_levels(const struct eng *e, struct scratch *s, const float *a,
 	}
 }
 
+/*
+ * --normalize's second pass, channel o's range known: the converted
+ * value of [a - m, a + m] (a after --abs) is monotone, so where both
+ * ends give one pixel that is it, else the reference's sum decides.
+ */
+static void
+round_norm(const struct eng *e, struct scratch *s, const float *a,
+    size_t o, size_t i, size_t j0, size_t n, int *px)
+{
+	const struct cf_convert_opts *cv = e->j->cv;
+	double m, sc = fabs(cv->scale);
+	size_t j;
+	long r0, r1;
+
+	for (j = 0; j < n; j++) {
+		m = sc > 0 ? (e->margin[o] + e->mrel[o] * fabs(a[j])) / sc : 0;
+		r0 = cf_convert_pixel_of(a[j] - m, cv, e->j->norm[o], e->maxv);
+		r1 = cf_convert_pixel_of(a[j] + m, cv, e->j->norm[o], e->maxv);
+		if (r0 != r1)
+			r0 = round_ref(e, o, ref_value(e, s, o, i, j0 + j));
+		px[j] = clip(e, s, o, r0);
+	}
+}
+
 static CF_HOT void
 round_block(const struct eng *e, struct scratch *s, float *a,
     const float *b, size_t o, size_t i, size_t j0, size_t n, int *px)
@@ -238,6 +264,10 @@ round_block(const struct eng *e, struct scratch *s, float *a,
 	unsigned any, maxu = (unsigned)e->maxv;
 
 	prepare(a, b, n, e->j->cv->abs);
+	if (e->j->norm) {
+		round_norm(e, s, a, o, i, j0, n, px);
+		return;
+	}
 	/* colour (not a filtered alpha) encoded to sRGB */
 	if (e->j->levels && !(o + 1 == e->co && !e->j->keep_alpha &&
 	    cf_alpha_has(e->co))) {
@@ -259,7 +289,7 @@ round_block(const struct eng *e, struct scratch *s, float *a,
 				continue;
 			/* unsure: the reference's sum */
 			if (px[k] == INT_MIN)
-				px[k] = (int)round_ref(e, ref_value(e, s, o, i,
+				px[k] = (int)round_ref(e, o, ref_value(e, s, o, i,
 				    j0 + k));
 			px[k] = clip(e, s, o, px[k]);
 		}
@@ -275,7 +305,7 @@ alpha_block(const struct eng *e, struct scratch *s, size_t i, size_t j0,
 	size_t j;
 
 	for (j = 0; j < n; j++)
-		px[j] = clip(e, s, e->co, round_ref(e, x[j]));
+		px[j] = clip(e, s, e->co, round_ref(e, e->co, x[j]));
 }
 
 /* Interleave the out_c channels of px (COLS apart) into orow at j0. */
@@ -524,7 +554,7 @@ round_premult(const struct eng *e, struct scratch *s, const float *c,
 				fc = ref_value(e, s, o, i, j0 + j);
 				fa = ref_value(e, s, ao, i, j0 + j);
 				v = (float)(fa > 0 ? (double)fc * mx / fa : 0);
-				px[j] = (int)round_ref(e, v);
+				px[j] = (int)round_ref(e, o, v);
 			}
 			if ((unsigned)px[j] > (unsigned)mx)
 				px[j] = clip(e, s, o, px[j]);
@@ -558,15 +588,15 @@ round_premult(const struct eng *e, struct scratch *s, const float *c,
 				lo = hi < 0 ? -hi : 0;
 				hi = t;
 			}
-			r0 = cf_convert_pixel_of(lo, cv, mx);
-			r1 = cf_convert_pixel_of(hi, cv, mx);
+			r0 = cf_convert_pixel_of(lo, cv, NULL, mx);
+			r1 = cf_convert_pixel_of(hi, cv, NULL, mx);
 		}
 		if (r0 != r1 || r0 == LONG_MIN) {
 			/* the reference's sums, divided as alpha.c divides */
 			fc = ref_value(e, s, o, i, j0 + j);
 			fa = ref_value(e, s, ao, i, j0 + j);
 			v = (float)(fa > 0 ? (double)fc * mx / fa : 0);
-			r0 = round_ref(e, v);
+			r0 = round_ref(e, o, v);
 		}
 		px[j] = clip(e, s, o, r0);
 	}
