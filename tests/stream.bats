@@ -131,3 +131,52 @@ same() {
 	printf '3e-39 1e-45\n' > tiny.kernel
 	same -k tiny.kernel
 }
+
+@test "every job streams: chains, pooling, transposed, alpha, --linear, --normalize" {
+	local a
+	same -k box:5 -k sobel:x --abs
+	same -k gaussian:1 -k maxpool:2 -k sobel
+	same -k avgpool:3,stride=1,pad=1 -k sharpen -k maxpool:2
+	same -k gaussian:2 --linear
+	same -k box:3 -k unsharp --linear --scale 0.9 --bias 4
+	same -k gaussian:2 --normalize
+	same -k sobel:x --normalize --abs
+	same -k maxpool:3,stride=2,pad=1
+	same --transpose -k box:2 -s 2 -p valid --scale 4
+	same --transpose -k sharpen -k maxpool:2
+	same
+	for a in premultiply separate keep; do
+		IN=$TOP/samples/chart.png EXT=png same -k gaussian:2 --alpha "$a"
+		IN=$TOP/samples/chart.png EXT=png same -k box:3 -k gaussian:1 \
+		    --alpha "$a" --linear
+	done
+	IN=$TOP/samples/chart.png EXT=jpg same -k gaussian:2
+	IN=$TOP/samples/chart.png EXT=png same --normalize -k emboss
+}
+
+@test "16-bit data, .npy tensors in and out, and any -j stream alike" {
+	local j
+	perl -e 'print "P6\n71 45\n65535\n",
+	    pack("n*", map { $_ * 37 % 65536 } 0 .. 71 * 45 * 3 - 1)' > in16.ppm
+	for j in 1 2 5; do
+		IN=in16.ppm same -j "$j" -k gaussian:2 -k sharpen
+		IN=in16.ppm same -j "$j" -k box:3 --linear
+		IN=in16.ppm same -j "$j" -k maxpool:2 --normalize
+		EXT=npy same -j "$j" -k gaussian:1 -k sobel:y
+	done
+	run -0 cf -k identity "$TOP/samples/photo.png" x.npy
+	IN=x.npy same -k box:3
+	IN=x.npy EXT=npy same -k gaussian:2 -k maxpool:2
+}
+
+@test "-v says how a job runs; --normalize reads a pipe twice from a copy" {
+	run -0 cf -v -k box:5 -k sobel:x --abs "$TOP/samples/photo.png" o.png
+	[[ $output == *"streamed, 2 stages, peak ring "*" rows (last stage in float)"* ]]
+	run -0 cf -v --no-stream -k box:5 "$TOP/samples/photo.png" o.png
+	[[ $output == *"whole images in memory"* ]]
+	cf -k gaussian:2 --normalize -f pnm - < "$TOP/samples/photo.png" > p.ppm
+	cf --no-stream -k gaussian:2 --normalize "$TOP/samples/photo.png" w.ppm
+	cmp p.ppm w.ppm
+	# no temporary file is left behind
+	[ -z "$(ls -A "${TMPDIR:-/tmp}" | grep -c tmp >/dev/null; echo)" ]
+}

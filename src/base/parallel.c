@@ -7,10 +7,15 @@
  * waits for the helpers, which takes back any not yet started.  So no
  * caller ever waits for a task without a thread, however deeply calls
  * nest and however few threads the system grants.
+ *
+ * At exit the idle threads are stopped and joined (so valgrind sees
+ * every thread's memory freed); a thread still running a task is left
+ * to exit with the process rather than waited for.
  */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 #include "base/parallel.h"
 
@@ -23,8 +28,14 @@ static struct {
 	struct cf_task *head, *tail;
 	size_t queued;		/* tasks in the queue */
 	int threads, idle;
-} pool = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-	PTHREAD_COND_INITIALIZER, NULL, NULL, 0, 0, 0 };
+	int busy, left;		/* threads running a task; threads gone */
+	int stop;		/* exiting: idle threads leave */
+	struct {
+		pthread_t tid;
+		int left;	/* thread_main returned */
+	} slot[CF_PARALLEL_MAX];
+} pool = { .mu = PTHREAD_MUTEX_INITIALIZER,
+	.work = PTHREAD_COND_INITIALIZER, .done = PTHREAD_COND_INITIALIZER };
 
 /* Run t (taken off the queue, state RUNNING) and mark it done. */
 static void
@@ -41,14 +52,21 @@ static void *
 thread_main(void *arg)
 {
 	struct cf_task *t;
+	int self = (int)(size_t)arg;
 
-	(void)arg;
 	pthread_mutex_lock(&pool.mu);
 	for (;;) {
-		while (!pool.head) {
+		while (!pool.head && !pool.stop) {
 			pool.idle++;
 			pthread_cond_wait(&pool.work, &pool.mu);
 			pool.idle--;
+		}
+		if (pool.stop) {
+			pool.slot[self].left = 1;
+			pool.left++;
+			pthread_cond_broadcast(&pool.done);
+			pthread_mutex_unlock(&pool.mu);
+			return NULL;
 		}
 		t = pool.head;
 		pool.head = t->next;
@@ -56,11 +74,30 @@ thread_main(void *arg)
 			pool.tail = NULL;
 		pool.queued--;
 		t->state = RUNNING;
+		pool.busy++;
 		pthread_mutex_unlock(&pool.mu);
 		run(t);
 		pthread_mutex_lock(&pool.mu);
+		pool.busy--;
 	}
-	return NULL;
+}
+
+/* atexit: stop the idle threads and join them. */
+static void
+stop_all(void)
+{
+	int i, n;
+
+	pthread_mutex_lock(&pool.mu);
+	pool.stop = 1;
+	pthread_cond_broadcast(&pool.work);
+	while (pool.left + pool.busy < pool.threads)
+		pthread_cond_wait(&pool.done, &pool.mu);
+	n = pool.threads;
+	pthread_mutex_unlock(&pool.mu);
+	for (i = 0; i < n; i++)
+		if (pool.slot[i].left)
+			pthread_join(pool.slot[i].tid, NULL);
 }
 
 /* Queue t, and start a thread when no idle one is left for it. */
@@ -68,7 +105,6 @@ static void
 enqueue(struct cf_task *t)
 {
 	pthread_attr_t attr;
-	pthread_t tid;
 
 	pthread_mutex_lock(&pool.mu);
 	t->state = QUEUED;
@@ -84,8 +120,10 @@ enqueue(struct cf_task *t)
 	    !pthread_attr_init(&attr)) {
 		/* the codecs and the engine need little stack */
 		pthread_attr_setstacksize(&attr, 2u << 20);
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		if (!pthread_create(&tid, &attr, thread_main, NULL))
+		if (!pool.threads)
+			atexit(stop_all);
+		if (!pthread_create(&pool.slot[pool.threads].tid, &attr,
+		    thread_main, (void *)(size_t)pool.threads))
 			pool.threads++;
 		pthread_attr_destroy(&attr);
 	}
@@ -99,7 +137,7 @@ cf_task_start(struct cf_task *t, int threads, void (*fn)(void *arg),
 {
 	t->fn = fn;
 	t->arg = arg;
-	if (threads > 1) {
+	if (threads > 1 && !pool.stop) {
 		enqueue(t);
 		return;
 	}
