@@ -174,9 +174,8 @@ same() {
 	[[ $output == *"streamed, 2 stages, peak ring "*" rows (last stage in float)"* ]]
 	run -0 cf -v --no-stream -k box:5 "$TOP/samples/photo.png" o.png
 	[[ $output == *"whole images in memory"* ]]
-	cf -k gaussian:2 --normalize -f pnm - < "$TOP/samples/photo.png" > p.ppm
+	cat "$TOP/samples/photo.png" |
+	    cf -k gaussian:2 --normalize -f pnm - - > p.ppm
 	cf --no-stream -k gaussian:2 --normalize "$TOP/samples/photo.png" w.ppm
 	cmp p.ppm w.ppm
-	# no temporary file is left behind
-	[ -z "$(ls -A "${TMPDIR:-/tmp}" | grep -c tmp >/dev/null; echo)" ]
 }
