@@ -169,6 +169,35 @@ same() {
 	IN=x.npy EXT=npy same -k gaussian:2 -k maxpool:2
 }
 
+@test "planar .npy streams by planes from files and pipes, in and out" {
+	run -0 cf -k identity "$TOP/samples/photo.png" x.npy
+	cf -k gaussian:2 -k sobel:y x.npy f.npy
+	cf --no-stream -k gaussian:2 -k sobel:y x.npy w.npy
+	cmp f.npy w.npy
+	# from a pipe (the planes are copied aside) and to a pipe (spooled)
+	cat x.npy | cf -k gaussian:2 -k sobel:y - p.npy
+	cmp f.npy p.npy
+	cf -k gaussian:2 -k sobel:y -f npy x.npy - | cat > q.npy
+	cmp f.npy q.npy
+	# -f npy onto a file that is appended to cannot seek: spooled too
+	printf 'x' > a.npy
+	cf -k gaussian:2 -k sobel:y -f npy x.npy - >> a.npy
+	cmp <(tail -c +2 a.npy) f.npy
+	# truncated or padded data fails before anything is written
+	local n=$(( $(wc -c < x.npy) - 1 ))
+	head -c "$n" x.npy > t.npy
+	run -1 cf -k box t.npy o.ppm
+	[[ $output == *": npy: truncated data ($(( n - 128 )) of $(( n + 1 - 128 )) bytes)" ]]
+	run -1 cf -k box - o.ppm < <(cat t.npy)
+	[[ $output == *": npy: truncated data ($(( n - 128 )) of $(( n + 1 - 128 )) bytes)" ]]
+	{ cat x.npy; printf 'ab'; } > j.npy
+	run -1 cf -k box j.npy o.ppm
+	[[ $output == *": npy: 2 bytes of data after the array" ]]
+	run -1 cf -k box - o.ppm < <(cat j.npy)
+	[[ $output == *": npy: 2 bytes of data after the array" ]]
+	no_file o.ppm
+}
+
 @test "-v says how a job runs; --normalize reads a pipe twice from a copy" {
 	run -0 cf -v -k box:5 -k sobel:x --abs "$TOP/samples/photo.png" o.png
 	[[ $output == *"streamed, 2 stages, peak ring "*" rows (last stage in float)"* ]]

@@ -160,6 +160,44 @@ header() {
 	assert_eq "$(vals o.npy)" "1.5 -2"
 }
 
+@test "--npy-layout hwc reads and writes [H, W, C]; an HWC-looking array needs it" {
+	# [H=5, W=2, C=3] holding 0..29, as np.arange(30).reshape(5, 2, 3)
+	npy '|u1' '(5, 2, 3)' $(seq 0 29) > hwc.npy
+	run -1 cf -k identity hwc.npy o.npy
+	assert_eq "$output" "convfilter: 'hwc.npy': npy: shape (5, 2, 3) looks like [H, W, C]: give --npy-layout hwc, or --npy-layout chw for 5 channels"
+	no_file o.npy
+	run -1 cf --info hwc.npy
+	[[ $output == *"looks like [H, W, C]"* ]]
+	# read as [H, W, C], written [C, H, W]: a.transpose(2, 0, 1)
+	run -0 cf --npy-layout hwc,chw -k identity -f npy hwc.npy chw.npy
+	[[ $(header chw.npy) == *"'shape': (3, 5, 2), }" ]]
+	assert_eq "$(vals chw.npy)" "$(for c in 0 1 2; do for i in $(seq 0 9); do printf '%s ' $((i * 3 + c)); done; done | sed 's/ $//')"
+	# and back: written [H, W, C] it is the input again, from a pipe too
+	cat hwc.npy | cf --npy-layout hwc -k identity -f npy - - > back.npy
+	[[ $(header back.npy) == *"'shape': (5, 2, 3), }" ]]
+	assert_eq "$(vals back.npy)" "$(seq -s ' ' 0 29)"
+	# --npy-layout chw takes it as 5 channels of 2x3
+	run -0 cf --npy-layout chw -k identity hwc.npy five.npy
+	[[ $(header five.npy) == *"'shape': (5, 2, 3), }" ]]
+	assert_eq "$(vals five.npy)" "$(seq -s ' ' 0 29)"
+	run -2 cf --npy-layout whc hwc.npy o.npy
+	assert_eq "$output" "convfilter: --npy-layout: 'whc' is not chw, hwc or IN,OUT (e.g. hwc,chw)"
+	run -2 cf --npy-layout hwc, hwc.npy o.npy
+}
+
+@test "float16 and a batch of one, [1, C, H, W], are read as values" {
+	# np.array([1, -2.5, 2**-24, 65504], np.float16).reshape(1, 1, 1, 4)
+	npy '<f2' '(1, 1, 1, 4)' 0 60 0 193 1 0 255 123 > h.npy
+	run -0 cf -k identity h.npy o.npy
+	[[ $(header o.npy) == *"'shape': (1, 1, 4), }" ]]
+	assert_eq "$(vals o.npy)" "1 -2.5 5.9604645e-08 65504"
+	# and half-precision weights, as torch's .half() saves them: [1 2]
+	npy '<f2' '(1, 2)' 0 60 0 64 > k.npy
+	npy '|u1' '(1, 3)' 1 2 3 > x.npy
+	run -0 cf -k k.npy -p valid x.npy y.npy
+	assert_eq "$(vals y.npy)" "5 8"
+}
+
 @test "a bank with more than 4 outputs writes .npy or PAM, not PNG" {
 	npy '|u1' '(2, 2)' 1 2 3 4 > x.npy
 	npy '|u1' '(6, 1, 1, 1)' 1 2 3 4 5 6 > w.npy
@@ -184,7 +222,7 @@ header() {
 	assert_eq "$output" "convfilter: 'be.npy': npy: big-endian dtype '>f4' is not supported"
 	npy_raw "{'descr': '<c8', 'fortran_order': False, 'shape': (1, 1), }" > c8.npy
 	run -1 cf -k identity c8.npy o.npy
-	assert_eq "$output" "convfilter: 'c8.npy': npy: dtype '<c8' is not supported (uint8, uint16, float32 or float64, little-endian)"
+	assert_eq "$output" "convfilter: 'c8.npy': npy: dtype '<c8' is not supported (uint8, uint16, float16, float32 or float64, little-endian)"
 	npy_raw "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), 'x': 1, }" > key.npy
 	run -1 cf -k identity key.npy o.npy
 	assert_eq "$output" "convfilter: 'key.npy': npy: unexpected key 'x' in header"
@@ -199,7 +237,10 @@ header() {
 	assert_eq "$output" "convfilter: 'long.npy': npy: 1 bytes of data after the array"
 	npy '|u1' '(2, 2, 2, 2)' $(seq 1 16) > four.npy
 	run -1 cf -k identity four.npy o.npy
-	assert_eq "$output" "convfilter: 'four.npy': npy: an image must be a 2-d [H, W] or 3-d [C, H, W] array, not 4-d"
+	assert_eq "$output" "convfilter: 'four.npy': npy: a batch of 2 arrays (convfilter reads one image: [1, C, H, W])"
+	npy '|u1' '(2,)' 1 2 > one.npy
+	run -1 cf -k identity one.npy o.npy
+	assert_eq "$output" "convfilter: 'one.npy': npy: an image must be a 2-d [H, W], 3-d [C, H, W] or 4-d [1, C, H, W] array, not 1-d"
 	npy '|u1' '(20000, 20000)' > huge.npy
 	run -1 cf -k identity huge.npy o.npy
 	assert_eq "$output" "convfilter: 'huge.npy': image is 20000x20000, over the 128000000-pixel limit (--max-pixels)"

@@ -44,6 +44,7 @@ enum {
 	OPT_NORMALIZE,
 	OPT_NO_STREAM,
 	OPT_NPY_DTYPE,
+	OPT_NPY_LAYOUT,
 	OPT_OUTPUT_PADDING,
 	OPT_PAD_MODE,
 	OPT_PNG_LEVEL,
@@ -86,6 +87,7 @@ static const struct option long_opts[] = {
 	{ "normalize", no_argument, NULL, OPT_NORMALIZE },
 	{ "no-stream", no_argument, NULL, OPT_NO_STREAM },
 	{ "npy-dtype", required_argument, NULL, OPT_NPY_DTYPE },
+	{ "npy-layout", required_argument, NULL, OPT_NPY_LAYOUT },
 	{ "output-dir", required_argument, NULL, 'o' },
 	{ "output-padding", required_argument, NULL, OPT_OUTPUT_PADDING },
 	{ "pad-mode", required_argument, NULL, OPT_PAD_MODE },
@@ -146,6 +148,25 @@ parse_pad_mode(const char *s, struct cf_conv_params *p)
 		}
 	die(EXIT_USAGE, "--pad-mode: '%s' is not zero, constant=V, replicate, "
 	    "reflect, symmetric or circular", s);
+}
+
+/* --npy-layout L, or IN,OUT: chw or hwc for .npy images read and
+ * written. */
+static void
+parse_layout(const char *s, struct options *o)
+{
+	size_t n = strcspn(s, ",");
+	int in, out;
+
+	in = n == 3 && !strncmp(s, "chw", 3) ? CF_NPY_LAYOUT_CHW :
+	    n == 3 && !strncmp(s, "hwc", 3) ? CF_NPY_LAYOUT_HWC : -1;
+	out = !s[n] ? in : !strcmp(s + n + 1, "chw") ? CF_NPY_LAYOUT_CHW :
+	    !strcmp(s + n + 1, "hwc") ? CF_NPY_LAYOUT_HWC : -1;
+	if (in < 0 || out < 0)
+		die(EXIT_USAGE, "--npy-layout: '%s' is not chw, hwc or IN,OUT "
+		    "(e.g. hwc,chw)", s);
+	o->load.npy_layout = (enum cf_npy_layout)in;
+	o->save.npy_hwc = out == CF_NPY_LAYOUT_HWC;
 }
 
 void
@@ -300,6 +321,9 @@ parse_options(int argc, char **argv, struct options *o)
 			else
 				die(EXIT_USAGE, "--npy-dtype: '%s' is not "
 				    "float32 or uint8", optarg);
+			break;
+		case OPT_NPY_LAYOUT:
+			parse_layout(optarg, o);
 			break;
 		case OPT_OUTPUT_PADDING:
 			parse_pair("--output-padding", optarg, 0, 1 << 20,

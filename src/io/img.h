@@ -37,6 +37,13 @@ struct cf_img_format {
 /* Every output format, in the order messages list them; name NULL ends. */
 extern const struct cf_img_format cf_img_formats[];
 
+/* The axes of a .npy image: planes [C, H, W] or interleaved [H, W, C]. */
+enum cf_npy_layout {
+	CF_NPY_LAYOUT_AUTO,
+	CF_NPY_LAYOUT_CHW,
+	CF_NPY_LAYOUT_HWC,
+};
+
 /* Limits applied right after the header, before any large allocation. */
 struct cf_load_opts {
 	uint64_t max_pixels;	/* width * height; 0 = no limit */
@@ -56,6 +63,9 @@ struct cf_load_opts {
 	int keep16;
 	/* Leave an EXIF-rotated JPEG as stored (--no-auto-orient). */
 	int no_auto_orient;
+	/* How a 3-d .npy image is laid out (--npy-layout); AUTO reads
+	 * [C, H, W] but refuses an array that looks like [H, W, C]. */
+	enum cf_npy_layout npy_layout;
 };
 
 /*
@@ -89,6 +99,8 @@ struct cf_save_opts {
 	/* JPEG: Huffman tables optimised for the image (smaller, but two
 	 * passes over coefficients held for the whole image). */
 	int jpeg_optimize;
+	/* .npy images written [H, W, C] instead of [C, H, W]. */
+	int npy_hwc;
 };
 
 #define CF_SAVE_OPTS_DEFAULT { .quality = 90, .png_level = 6, .threads = 1 }

@@ -4,7 +4,8 @@
  * Format versions 1.0 and 2.0; the header is a Python dict literal with
  * exactly the keys 'descr', 'fortran_order' and 'shape', parsed by a tiny
  * dedicated parser (nothing is ever evaluated).  Accepted dtypes are the
- * little-endian (or byte-order-free) '|u1'/'<u1', '<u2', '<f4' and '<f8';
+ * little-endian (or byte-order-free) '|u1'/'<u1', '<u2', '<f2', '<f4' and
+ * '<f8';
  * arrays must be in C order and have 1 to 4 dimensions.  The data must be
  * exactly as long as the shape says.  Values are read as they are (uint8
  * 0..255, uint16 0..65535, floats unchanged) into CF_F32 tensors.
@@ -25,6 +26,7 @@
 enum cf_npy_dtype {
 	CF_NPY_U1,
 	CF_NPY_U2,
+	CF_NPY_F2,
 	CF_NPY_F4,
 	CF_NPY_F8,
 };
@@ -61,5 +63,13 @@ int cf_npy_read_data(FILE *f, const struct cf_npy_header *h,
  */
 int cf_npy_write(FILE *f, const struct cf_tensor *t, char *errbuf,
     size_t errlen);
+
+/* The bytes of one element of dtype dt. */
+size_t cf_npy_dtype_bytes(enum cf_npy_dtype dt);
+
+/* n little-endian elements of dtype dt at src, as floats into
+ * dst[i * step]. */
+void cf_npy_decode(enum cf_npy_dtype dt, const unsigned char *src, size_t n,
+    float *dst, size_t step);
 
 #endif
