@@ -143,6 +143,22 @@ cf_convert_sample_float(float f, const struct cf_convert_opts *o,
 	return (float)(norm ? stretch(v, norm[0], norm[1], 255.0) : v);
 }
 
+void
+cf_convert_row_float(const float *src, size_t n,
+    const struct cf_convert_opts *o, const double *norm, float *dst,
+    size_t step)
+{
+	size_t i;
+
+	if (!o->abs && o->scale == 1 && o->bias == 0 && !norm) {
+		for (i = 0; i < n; i++)
+			dst[i * step] = src[i];
+		return;
+	}
+	for (i = 0; i < n; i++)
+		dst[i * step] = cf_convert_sample_float(src[i], o, norm);
+}
+
 /*
  * The conversion of the default options (no abs, scale 1, bias 0, no
  * --normalize) to 8 or 16 bits, branch-free, so that it vectorises: the

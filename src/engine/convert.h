@@ -92,6 +92,10 @@ void cf_convert_row(const float *src, size_t n,
 /* The same for cf_convert_float: no rounding, no clamping. */
 float cf_convert_sample_float(float f, const struct cf_convert_opts *o,
     const double *norm);
+/* n samples so converted into dst[i * step]. */
+void cf_convert_row_float(const float *src, size_t n,
+    const struct cf_convert_opts *o, const double *norm, float *dst,
+    size_t step);
 
 /* Widen [*lo, *hi] to the finite converted values of x[0..n): the
  * --normalize range, gathered in any order. */

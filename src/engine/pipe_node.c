@@ -583,7 +583,7 @@ run_sink(struct cf_pipe *p, struct node *n, size_t t, size_t k)
 	const struct node *last = n->in[0];
 	struct cf_clip_stats *st = &p->clip[t];
 	const struct cf_convert_opts *cv = &p->o->convert;
-	size_t y0, y1, y, x, c, nc = last->c + (size_t)p->keep, w = n->w;
+	size_t y0, y1, y, c, nc = last->c + (size_t)p->keep, w = n->w;
 	size_t oc = p->oc;
 	const double *norm;
 	unsigned char *o8;
@@ -617,9 +617,9 @@ run_sink(struct cf_pipe *p, struct node *n, size_t t, size_t k)
 		for (c = 0; c < nc; c++) {
 			norm = cv->normalize ? p->norm[c] : NULL;
 			if (p->out == CF_F32) {
-				for (x = 0; c < oc && x < w; x++)
-					of[x * oc + c] = cf_convert_sample_float(
-					    ss->p[c][x], cv, norm);
+				if (c < oc)
+					cf_convert_row_float(ss->p[c], w, cv,
+					    norm, of + c, oc);
 				continue;
 			}
 			/* a dropped alpha is converted for its counts */

@@ -10,7 +10,8 @@
 # installed here.  Timing is never asserted.
 #
 # Environment: BENCH_RUNS (default 3; big cases use fewer), BENCH_CASES
-# (default "F W1 W2 W3 W4 W5 W6 W6a W7 W8 A"), BENCH_DATA (bench-data).
+# (default: every case, "F F100 W1 ... W15 A"), BENCH_DATA (bench-data),
+# BENCH_SHARP=0 to leave sharp out.
 #
 # Peer commands and the work they do (so the comparison is fair):
 #   vips   `vips sobel` (its own 8-bit approximation of the magnitude);
@@ -27,6 +28,11 @@
 #   cv2    /usr/bin/python3 with cv2, one process per case including
 #          python start-up: GaussianBlur (ksize 2*ceil(3s)+1),
 #          Sobel in CV_32F + magnitude, blur, filter2D.
+#   sharp  the npm package (it bundles the newest libvips, with Highway
+#          SIMD, zlib-ng and mozjpeg), installed into bench-data/sharp
+#          when npm is there; one node process per case (start-up
+#          included): blur(sigma) (its default: integer precision) and
+#          a plain copy, on the PNG and JPEG inputs (sharp reads no PPM).
 set -eu
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -34,7 +40,7 @@ CF=${1:-$TOP/convfilter}
 case $CF in /*) ;; *) CF=$(pwd)/$CF ;; esac
 DATA=${BENCH_DATA:-$TOP/bench-data}
 RUNS=${BENCH_RUNS:-3}
-CASES=${BENCH_CASES:-F W1 W2 W3 W4 W5 W6 W6a W7 W8 A}
+CASES=${BENCH_CASES:-F F100 W1 W2 W3 W4 W5 W6 W6a W7 W8 W9 W10 W11 W12 W13 W14 W15 A}
 OUT=$DATA/out
 RES=$DATA/results.tsv
 
@@ -48,6 +54,28 @@ IM=; [ -x /usr/bin/convert ] && IM=/usr/bin/convert
 CV=; /usr/bin/python3 -c 'import cv2' 2>/dev/null && CV=/usr/bin/python3
 
 mkdir -p "$DATA" "$OUT"
+# sharp, when npm can fetch it (a scratch folder; never a dependency)
+SHARP=
+if [ "${BENCH_SHARP:-1}" != 0 ] && have node && have npm; then
+	if [ ! -d "$DATA/sharp/node_modules/sharp" ]; then
+		mkdir -p "$DATA/sharp"
+		(cd "$DATA/sharp" && npm install --silent --no-audit --no-fund \
+		    sharp >/dev/null 2>&1) ||
+		    echo "bench: npm install sharp failed; sharp left out" >&2
+	fi
+	cat > "$DATA/sharp/run.js" <<'JS'
+// node run.js OP IN OUT [SIGMA]: one sharp operation, as a CLI would run it
+const sharp = require('sharp');
+const [op, inp, out, sigma] = process.argv.slice(2);
+let p = sharp(inp, { limitInputPixels: false });
+if (op === 'blur') p = p.blur(Number(sigma));
+if (out.endsWith('.jpg')) p = p.jpeg({ quality: 90 });
+if (out.endsWith('.png')) p = p.png({ compressionLevel: 6 });
+p.toFile(out).catch((e) => { console.error(e.message); process.exit(1); });
+JS
+	[ -d "$DATA/sharp/node_modules/sharp" ] &&
+	    SHARP="node $DATA/sharp/run.js"
+fi
 : > "$RES"
 : > "$RES.a"
 
@@ -65,7 +93,7 @@ gen "$DATA/photo.jpg" "$CF" -k identity -q 90 "$DATA/photo.ppm" \
     "$DATA/photo.jpg"
 gen "$DATA/rgba.pam" sh -c "'$DATA/mkphoto' -a 6000 4000 > '$DATA/rgba.pam'"
 gen "$DATA/rgba.png" "$CF" -k identity "$DATA/rgba.pam" "$DATA/rgba.png"
-case " $CASES " in *" W7 "*)
+case " $CASES " in *" W7 "*|*" F100 "*)
 	gen "$DATA/big.ppm" sh -c \
 	    "'$DATA/mkphoto' -s 7 10000 10000 > '$DATA/big.ppm'" ;;
 esac
@@ -79,6 +107,14 @@ case " $CASES " in *" W8 "*)
 			i=$((i + 1))
 		done
 	fi ;;
+esac
+case " $CASES " in *" W13 "*)
+	gen "$DATA/photo16.png" "$CF" --depth 16 -k identity \
+	    "$DATA/photo.ppm" "$DATA/photo16.png" ;;
+esac
+case " $CASES " in *" W15 "*)
+	gen "$DATA/photo.npy" "$CF" -k identity "$DATA/photo.ppm" \
+	    "$DATA/photo.npy" ;;
 esac
 # kernels for the peers: box 5x5 and an arbitrary non-separable 7x7
 printf '5 5 25 0\n' > "$DATA/box5.mat"
@@ -130,6 +166,80 @@ for c in $CASES; do
 		run F cp "$RUNS" cp "$I" "$OUT/cp.ppm"
 		run F convfilter-identity "$RUNS" "$CF" -k identity "$I" \
 		    "$OUT/id.ppm"
+		# no kernel: a format conversion
+		run F convfilter "$RUNS" "$CF" "$I" "$OUT/f.ppm"
+		[ -z "$VIPS" ] || run F vips-copy "$RUNS" vips copy "$I" \
+		    "$OUT/fv.ppm"
+		run F convfilter-png "$RUNS" "$CF" "$DATA/photo.png" \
+		    "$OUT/f.jpg"
+		[ -z "$VIPS" ] || run F vips-png "$RUNS" vips copy \
+		    "$DATA/photo.png" "$OUT/fv.jpg[Q=90]"
+		[ -z "$SHARP" ] || run F sharp-png "$RUNS" $SHARP copy \
+		    "$DATA/photo.png" "$OUT/fs.jpg"
+		;;
+	F100)
+		B=$DATA/big.ppm
+		run F100 convfilter-identity 1 "$CF" -k identity "$B" \
+		    "$OUT/f100i.ppm"
+		run F100 convfilter 1 "$CF" "$B" "$OUT/f100.ppm"
+		[ -z "$VIPS" ] || run F100 vips-copy 1 vips copy "$B" \
+		    "$OUT/f100v.ppm"
+		rm -f "$OUT/f100i.ppm" "$OUT/f100.ppm" "$OUT/f100v.ppm"
+		;;
+	W9)
+		run W9 convfilter "$RUNS" "$CF" -k box:5 -k sobel:x --abs "$I" \
+		    "$OUT/w9.ppm"
+		run W9 convfilter-box5 "$RUNS" "$CF" -k box:5 "$I" \
+		    "$OUT/w9a.ppm"
+		run W9 convfilter-sobelx "$RUNS" "$CF" -k sobel:x --abs "$I" \
+		    "$OUT/w9b.ppm"
+		;;
+	W10)
+		P=$DATA/rgba.png
+		run W10 convfilter 1 "$CF" -k gaussian:2 "$P" "$OUT/w10.png"
+		run W10 convfilter-separate 1 "$CF" -k gaussian:2 \
+		    --alpha separate "$P" "$OUT/w10s.png"
+		[ -z "$VIPS" ] || run W10 vips 1 vips gaussblur "$P" \
+		    "$OUT/w10v.png" 2
+		[ -z "$SHARP" ] || run W10 sharp 1 $SHARP blur "$P" \
+		    "$OUT/w10h.png" 2
+		[ -z "$CV" ] || run W10 opencv 1 "$(cvpy "cv2.imwrite('$OUT/w10c.png', cv2.GaussianBlur(cv2.imread('$P', cv2.IMREAD_UNCHANGED), (13,13), 2))")"
+		;;
+	W11)
+		run W11 convfilter "$RUNS" "$CF" --linear -k gaussian:2 "$I" \
+		    "$OUT/w11.ppm"
+		run W11 convfilter-plain "$RUNS" "$CF" -k gaussian:2 "$I" \
+		    "$OUT/w11p.ppm"
+		;;
+	W12)
+		run W12 convfilter "$RUNS" "$CF" -k maxpool:2 "$I" \
+		    "$OUT/w12.ppm"
+		run W12 convfilter-identity "$RUNS" "$CF" -k identity "$I" \
+		    "$OUT/w12i.ppm"
+		[ -z "$VIPS" ] || run W12 vips "$RUNS" vips shrink "$I" \
+		    "$OUT/w12v.ppm" 2 2
+		;;
+	W13)
+		P=$DATA/photo16.png
+		run W13 convfilter 1 "$CF" -k gaussian:2 "$P" "$OUT/w13.png"
+		[ -z "$VIPS" ] || run W13 vips 1 vips gaussblur "$P" \
+		    "$OUT/w13v.png" 2
+		[ -z "$SHARP" ] || run W13 sharp 1 $SHARP blur "$P" \
+		    "$OUT/w13h.png" 2
+		;;
+	W14)
+		run W14 convfilter "$RUNS" "$CF" --normalize -k gaussian:2 \
+		    "$I" "$OUT/w14.ppm"
+		run W14 convfilter-plain "$RUNS" "$CF" -k gaussian:2 "$I" \
+		    "$OUT/w14p.ppm"
+		;;
+	W15)
+		run W15 convfilter "$RUNS" "$CF" -k gaussian:2 \
+		    "$DATA/photo.npy" "$OUT/w15.npy"
+		run W15 convfilter-ppm "$RUNS" "$CF" -k gaussian:2 "$I" \
+		    "$OUT/w15.ppm"
+		[ -z "$CV" ] || run W15 numpy-opencv "$RUNS" "$(cvpy "a=np.load('$DATA/photo.npy'); np.save('$OUT/w15c.npy', np.stack([cv2.GaussianBlur(c, (13,13), 2) for c in a]))")"
+		rm -f "$OUT/w15.npy" "$OUT/w15c.npy"
 		;;
 	W1)
 		run W1 convfilter "$RUNS" "$CF" -k sobel "$I" "$OUT/w1.ppm"
@@ -257,6 +367,38 @@ done
 		echo
 		cut -f5 "$RES.a"
 	fi
+	echo
+	echo "Targets (issue 11; medians of this run):"
+	awk -F'\t' '
+	$2 != "size" && $2 != "arithmetic" { t[$1 "/" $2] = $3; r[$1 "/" $2] = $4 }
+	function tgt(name, a, b, lim,   v) {
+	  if (!(a in t) || !(b in t) || t[b] <= 0) return
+	  v = t[a] / t[b]
+	  printf "  %-44s %5.2f  (target <= %.2f) %s\n", name, v, lim,
+	      v <= lim ? "met" : "MISSED"
+	}
+	function tgt2(name, a, b, c, lim,   v) {
+	  if (!(a in t) || !(b in t) || !(c in t)) return
+	  v = t[a] / (t[b] + t[c])
+	  printf "  %-44s %5.2f  (target <= %.2f) %s\n", name, v, lim,
+	      v <= lim ? "met" : "MISSED"
+	}
+	END {
+	  tgt("F no kernel / -k identity", "F/convfilter", "F/convfilter-identity", 1.3)
+	  tgt("F no kernel / vips copy", "F/convfilter", "F/vips-copy", 0.5)
+	  tgt("F100 no kernel / -k identity", "F100/convfilter", "F100/convfilter-identity", 1.3)
+	  tgt("F100 no kernel / vips copy", "F100/convfilter", "F100/vips-copy", 0.5)
+	  tgt2("W9 chain / (box:5 + sobel:x --abs)", "W9/convfilter", "W9/convfilter-box5", "W9/convfilter-sobelx", 1.0)
+	  tgt("W10 RGBA premultiplied / vips", "W10/convfilter", "W10/vips", 0.5)
+	  tgt("W10 premultiplied / --alpha separate", "W10/convfilter", "W10/convfilter-separate", 1.3)
+	  tgt("W11 --linear / plain", "W11/convfilter", "W11/convfilter-plain", 1.5)
+	  tgt("W12 maxpool:2 / -k identity", "W12/convfilter", "W12/convfilter-identity", 1.3)
+	  tgt("W13 16-bit / vips", "W13/convfilter", "W13/vips", 0.5)
+	  tgt("W14 --normalize / plain", "W14/convfilter", "W14/convfilter-plain", 2.0)
+	  tgt("W15 .npy / the PPM job", "W15/convfilter", "W15/convfilter-ppm", 1.5)
+	  for (k in r) if (k ~ /convfilter/ && r[k] != "-" && r[k] + 0 > 64)
+	    printf "  peak RSS over 64 MB: %s %s MB\n", k, r[k]
+	}' "$RES"
 	if grep -q '	size	' "$RES"; then
 		echo
 		echo "PNG output sizes (W6, W6a):"
