@@ -70,7 +70,7 @@ help(void)
 "      --output-padding P|PYxPX  extra output rows/columns with --transpose\n"
 "  -j, --jobs N           threads (default: the number of online CPUs); the\n"
 "                         output is the same for every N\n"
-"      --no-stream        hold whole images in memory even for one stage\n"
+"      --no-stream        the whole-image reference engine (same bytes)\n"
 "                         (the same output; for cross-checks)\n"
 "\n"
 "Alpha and colour (images, not .npy input):\n"

@@ -376,9 +376,6 @@ stage_node(struct cf_pipe *p, struct node *n, size_t i, struct node *in,
 	n->st = st;
 	n->cp = cp;
 	bound(n, in);
-	/* a transposed magnitude: whole images */
-	if (n->kind == N_TCONV && st->nkernels != 1)
-		return CF_ENOENT;
 	if (n->kind != N_CONV)
 		return 0;
 	for (q = 0; q < st->nkernels; q++)

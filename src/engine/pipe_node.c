@@ -134,6 +134,14 @@ pipe_node_scratch(struct cf_pipe *p, struct node *n, size_t t)
 		    n->chunk * n->w * sizeof(float))))
 			return CF_ENOMEM;
 		return 0;
+	case N_TCONV:
+		if (!(cs = calloc(1, sizeof(*cs))))
+			return CF_ENOMEM;
+		n->scr[t] = cs;
+		if (n->st->nkernels == 2 && !(cs->tmp = malloc(n->w *
+		    sizeof(float))))
+			return CF_ENOMEM;
+		return 0;
 	case N_POOL:
 		if (!(n->scr[t] = calloc(1, sizeof(struct pool_scr))))
 			return CF_ENOMEM;
@@ -169,7 +177,7 @@ pipe_node_scratch_free(struct node *n, size_t t)
 
 	if (!n->scr || !n->scr[t])
 		return;
-	if (n->kind == N_CONV) {
+	if (n->kind == N_CONV || n->kind == N_TCONV) {
 		cs = n->scr[t];
 		for (q = 0; q < 2; q++)
 			cf_band_scratch_release(&cs->s[q]);
@@ -322,69 +330,75 @@ run_conv(struct node *n, size_t t, size_t k)
 }
 
 /*
- * A transposed convolution gathered: output sample (o, y, x) sums the
- * products the reference scatters to it, in the reference's order (input
- * channel, then input row, then input column ascending: kernel rows and
- * columns descending), then adds the bias.
+ * Row y of output channel o of a transposed convolution with kernel kn,
+ * gathered into d: output sample (o, y, x) sums the products the
+ * reference scatters to it, in the reference's order (input channel,
+ * then input row, then input column ascending: kernel rows and columns
+ * descending), then adds the bias.
  */
 static void
-run_tconv(struct node *n, size_t k)
+tconv_row(const struct node *n, const struct cf_kernel *kn, size_t y,
+    size_t o, float *d)
 {
-	const struct cf_kernel *kn = &n->st->k[0];
 	const struct cf_tensor *wt = &kn->weight;
 	const struct cf_conv_params *cp = n->cp;
 	const struct node *in = n->in[0];
 	const float *wd = wt->data, *wp, *xr;
 	size_t kh = wt->shape[2], kw = wt->shape[3], bt, bl, after;
-	size_t cg, opg, y0, y1, y, x, o, c, oo, m, q, mm, nn;
+	size_t cg, opg, x, c, oo, m, q, mm, nn;
 	long ti, tj, sh = cp->stride_h, sw = cp->stride_w;
 	long dh = cp->dil_h, dw = cp->dil_w;
 	double acc;
-	float *d;
 
 	cf_conv_axis_padding(cp, 0, kh, &bt, &after);
 	cf_conv_axis_padding(cp, 1, kw, &bl, &after);
 	cg = kn->depthwise ? 1 : in->c / (size_t)kn->groups;
 	opg = kn->depthwise ? 1 : wt->shape[1];
+	oo = o % opg;
+	for (x = 0; x < n->w; x++) {
+		acc = 0;
+		for (c = (o / opg) * cg; c < (o / opg + 1) * cg; c++) {
+			wp = wd + (kn->depthwise ? 0 : c) * wt->stride[0] +
+			    (kn->depthwise ? 0 : oo) * wt->stride[1];
+			for (m = kh; m-- > 0;) {
+				ti = (long)(y + bt) - (long)m * dh;
+				if (ti < 0 || ti % sh || ti / sh >= (long)in->h)
+					continue;
+				xr = node_plane(in, (size_t)(ti / sh), c);
+				mm = cp->flip ? kh - 1 - m : m;
+				for (q = kw; q-- > 0;) {
+					tj = (long)(x + bl) - (long)q * dw;
+					if (tj < 0 || tj % sw ||
+					    tj / sw >= (long)in->w)
+						continue;
+					nn = cp->flip ? kw - 1 - q : q;
+					acc += (double)xr[tj / sw] * wp[mm *
+					    wt->stride[2] + nn * wt->stride[3]];
+				}
+			}
+		}
+		d[x] = (float)(acc + (kn->bias ?
+		    kn->bias[kn->depthwise ? 0 : o] : 0.0));
+	}
+}
+
+/* A transposed convolution stage; a magnitude as cf_conv_stage
+ * combines its two results. */
+static void
+run_tconv(struct node *n, size_t t, size_t k)
+{
+	struct conv_scr *cs = n->scr[t];
+	size_t y0, y1, y, o;
+
 	block_rows(n, k, &y0, &y1);
 	for (y = y0; y < y1; y++)
 		for (o = 0; o < n->c; o++) {
-			d = node_plane(n, y, o);
-			oo = o % opg;
-			for (x = 0; x < n->w; x++) {
-				acc = 0;
-				for (c = (o / opg) * cg; c < (o / opg + 1) * cg;
-				    c++) {
-					wp = wd + (kn->depthwise ? 0 : c) *
-					    wt->stride[0] + (kn->depthwise ? 0 :
-					    oo) * wt->stride[1];
-					for (m = kh; m-- > 0;) {
-						ti = (long)(y + bt) - (long)m * dh;
-						if (ti < 0 || ti % sh ||
-						    ti / sh >= (long)in->h)
-							continue;
-						xr = node_plane(in, (size_t)(ti /
-						    sh), c);
-						mm = cp->flip ? kh - 1 - m : m;
-						for (q = kw; q-- > 0;) {
-							tj = (long)(x + bl) -
-							    (long)q * dw;
-							if (tj < 0 || tj % sw ||
-							    tj / sw >=
-							    (long)in->w)
-								continue;
-							nn = cp->flip ?
-							    kw - 1 - q : q;
-							acc += (double)xr[tj /
-							    sw] * wp[mm *
-							    wt->stride[2] + nn *
-							    wt->stride[3]];
-						}
-					}
-				}
-				d[x] = (float)(acc + (kn->bias ?
-				    kn->bias[kn->depthwise ? 0 : o] : 0.0));
-			}
+			tconv_row(n, &n->st->k[0], y, o, node_plane(n, y, o));
+			if (n->st->nkernels == 1)
+				continue;
+			tconv_row(n, &n->st->k[1], y, o, cs->tmp);
+			cf_conv_magnitude(node_plane(n, y, o), cs->tmp, n->w,
+			    1);
 		}
 }
 
@@ -656,7 +670,7 @@ pipe_node_run(struct cf_pipe *p, struct node *n, size_t t, size_t k)
 		run_conv(n, t, k);
 		break;
 	case N_TCONV:
-		run_tconv(n, k);
+		run_tconv(n, t, k);
 		break;
 	case N_POOL:
 		run_pool(n, t, k);

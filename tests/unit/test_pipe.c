@@ -314,6 +314,8 @@ test_grid(int transposed, size_t runs)
 				rand_bank(&st[i], c, c, rnd() < 0.5 ? 1 :
 				    (int)c, 1 + (size_t)(rnd() * 3),
 				    1 + (size_t)(rnd() * 3), 1);
+			else if (transposed && u < 0.6)
+				preset(&st[i], "sobel");	/* a magnitude */
 			else if (transposed)
 				preset(&st[i], rnd() < 0.5 ? "box:2" :
 				    specs[5 + (size_t)(rnd() * 3)]);
