@@ -503,7 +503,7 @@ static CF_HOT void
 premult_plain(const float *restrict c, const float *restrict al,
     const double *restrict m, size_t n, double mx, int *restrict px)
 {
-	double mc, ma, c0, c1, a0, a1, lo, hi, q0, q1, q2, q3;
+	double mc, ma, c0, c1, a0, a1, lo, hi, q0, q1, q2, q3, r0, r1;
 	size_t j;
 	int r;
 
@@ -515,10 +515,14 @@ premult_plain(const float *restrict c, const float *restrict al,
 		a0 = al[j] - ma;
 		a1 = al[j] + ma;
 		a0 = a0 > 0 ? a0 : 1e-300;	/* unsure below, at any rate */
-		q0 = c0 * mx / a0;
-		q1 = c0 * mx / a1;
-		q2 = c1 * mx / a0;
-		q3 = c1 * mx / a1;
+		/* two divisions: c * (mx / a) is within a few units in the
+		 * last place of c * mx / a, far inside the widening below */
+		r0 = mx / a0;
+		r1 = mx / a1;
+		q0 = c0 * r0;
+		q1 = c0 * r1;
+		q2 = c1 * r0;
+		q3 = c1 * r1;
 		lo = q0 < q1 ? q0 : q1;
 		lo = q2 < lo ? q2 : lo;
 		lo = q3 < lo ? q3 : lo;
