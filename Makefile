@@ -9,13 +9,21 @@
 #   make fuzz       build the libFuzzer targets and seeds in build-fuzz/
 #   make fuzz-smoke run each fuzzer FUZZ_TIME (30) seconds; fail on a crash
 #   make memcheck   a representative subset under valgrind, zero errors
-#   make install    honours PREFIX and DESTDIR
+#   make install    honours prefix (or PREFIX), DESTDIR, INSTALL_PROGRAM
+#                   and INSTALL_DATA; the kernel directory compiled in
+#                   follows prefix (and filtersdir)
 
+# GNU directory variables; PREFIX is an alias of prefix.
 PREFIX ?= /usr/local
-bindir ?= $(PREFIX)/bin
-datadir ?= $(PREFIX)/share
+prefix ?= $(PREFIX)
+exec_prefix ?= $(prefix)
+bindir ?= $(exec_prefix)/bin
+datadir ?= $(prefix)/share
 mandir ?= $(datadir)/man
 filtersdir ?= $(datadir)/convfilter/filters
+INSTALL ?= install
+INSTALL_PROGRAM ?= $(INSTALL)
+INSTALL_DATA ?= $(INSTALL) -m 644
 
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -91,14 +99,22 @@ $(B)/test_stream_portable: tests/unit/test_stream.c $(LIB) $(PORTABLE_OBJS) test
 	  $(PORTABLE_OBJS) $(LIB) $(LIBS)
 
 $(B)/mkfixture: tests/tools/mkfixture.c | pkgcheck $(B)
-	$(CC) $(CF_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS)
+	$(CC) $(CF_CFLAGS) $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS)
 
 # The generated bad-input corpus (tests/bad.bats); zlib comes with libpng.
 $(B)/mkbad: tests/tools/mkbad.c | pkgcheck $(B)
-	$(CC) $(CF_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) -lz
+	$(CC) $(CF_CFLAGS) $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) -lz
 
 $(B):
 	mkdir -p $@
+
+# The kernel directory compiled into kernel_path.o: rebuilt when prefix or
+# filtersdir changes, so \`make install prefix=/usr\` finds its kernels.
+$(B)/filtersdir: FORCE
+	@mkdir -p $(@D)
+	@echo '$(filtersdir)' | cmp -s - $@ || echo '$(filtersdir)' > $@
+$(B)/cli/kernel_path.o: $(B)/filtersdir
+FORCE:
 
 # Stop with one clear line when a library is missing.
 pkgcheck:
@@ -197,12 +213,12 @@ lint:
 	mandoc -Tlint -W warning man/convfilter.1 man/convfilter.5
 
 install: $(BIN)
-	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(mandir)/man1 \
+	$(INSTALL) -d $(DESTDIR)$(bindir) $(DESTDIR)$(mandir)/man1 \
 	  $(DESTDIR)$(mandir)/man5 $(DESTDIR)$(filtersdir)
-	install -m 755 $(BIN) $(DESTDIR)$(bindir)/convfilter
-	install -m 644 man/convfilter.1 $(DESTDIR)$(mandir)/man1/
-	install -m 644 man/convfilter.5 $(DESTDIR)$(mandir)/man5/
-	install -m 644 filters/*.kernel $(DESTDIR)$(filtersdir)/
+	$(INSTALL_PROGRAM) $(BIN) $(DESTDIR)$(bindir)/convfilter
+	$(INSTALL_DATA) man/convfilter.1 $(DESTDIR)$(mandir)/man1/
+	$(INSTALL_DATA) man/convfilter.5 $(DESTDIR)$(mandir)/man5/
+	$(INSTALL_DATA) filters/*.kernel $(DESTDIR)$(filtersdir)/
 
 uninstall:
 	rm -f $(DESTDIR)$(bindir)/convfilter \
@@ -213,7 +229,7 @@ uninstall:
 clean:
 	rm -rf build build-san build-fuzz convfilter convfilter-san demo
 
-.PHONY: all bench check check-layers demo deps sanitize lint install uninstall clean pkgcheck \
+.PHONY: all bench check check-layers demo deps sanitize lint install uninstall clean pkgcheck FORCE \
 	fuzz fuzz-build fuzz-smoke memcheck
 
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(PORTABLE_OBJS:.o=.d)

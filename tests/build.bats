@@ -20,6 +20,38 @@ load test_helper
 	no_file "$d/opt/cf/share/convfilter/filters"
 }
 
+@test "make install honours lower-case prefix, INSTALL_PROGRAM and INSTALL_DATA, and compiles in the kernel directory" {
+	t=$BATS_TEST_TMPDIR
+	# a build of its own (unoptimised: quick) so the compiled-in
+	# directory is the one under test
+	run -0 make -C "$TOP" -j2 B="$t/b" BIN="$t/b/convfilter" CFLAGS=-O0 \
+	    install prefix="$t/usr" INSTALL_PROGRAM="install -m 700" \
+	    INSTALL_DATA="install -m 600"
+	assert_eq "$(stat -c %a "$t/usr/bin/convfilter")" 700
+	assert_eq "$(stat -c %a "$t/usr/share/man/man1/convfilter.1")" 600
+	assert_eq "$(stat -c %a "$t/usr/share/convfilter/filters/binomial3.kernel")" 600
+	# moved away from its tree, it finds the kernels where prefix put them
+	mkdir "$t/elsewhere"
+	cp "$t/usr/bin/convfilter" "$t/elsewhere/"
+	cd "$t"
+	run -0 "$t/elsewhere/convfilter" --list-kernels
+	[[ $output == *"binomial3 "*"($t/usr/share/convfilter/filters/binomial3.kernel)"* ]]
+	# another prefix rebuilds what it compiled in; PREFIX is an alias
+	run -0 make -C "$TOP" B="$t/b" BIN="$t/b/convfilter" CFLAGS=-O0 \
+	    install PREFIX="$t/opt"
+	cp "$t/opt/bin/convfilter" "$t/elsewhere/"
+	run -0 "$t/elsewhere/convfilter" --list-kernels
+	[[ $output == *"binomial3 "*"($t/opt/share/convfilter/filters/binomial3.kernel)"* ]]
+}
+
+@test "LICENSE is MIT and --version says so" {
+	run -0 head -1 "$TOP/LICENSE"
+	assert_eq "$output" "MIT License"
+	grep -qx "Copyright (c) 2026 the convfilter authors" "$TOP/LICENSE"
+	run -0 cf --version
+	assert_eq "${lines[1]}" "Copyright (c) the convfilter authors; MIT License (see LICENSE)"
+}
+
 @test "the build stops with one line naming the packages when pkg-config cannot find them" {
 	run -2 make -C "$TOP" PKG_CONFIG=false B="$BATS_TEST_TMPDIR/b" BIN="$BATS_TEST_TMPDIR/cf"
 	[[ $output == *"convfilter: missing build packages: pkg-config cannot find libpng libjpeg zlib (run 'make deps' or apt-get install pkg-config libpng-dev libjpeg-dev zlib1g-dev)"* ]]

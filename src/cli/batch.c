@@ -96,22 +96,81 @@ output_name(const struct cf_batch *b, const char *in)
 	return out;
 }
 
-/* Sorting indexes by output name: qsort has no context argument. */
-static char **sort_names;
+/*
+ * An output's identity: its directory's device and inode (or, for a
+ * directory not made yet, its name) and its last component, so that
+ * "./a_s.png" and "a_s.png" are one file.
+ */
+struct out_key {
+	dev_t dev;
+	ino_t ino;
+	const char *dir;	/* when the directory does not exist yet */
+	size_t dirlen;
+	const char *base;
+	size_t i;
+};
+
+static void
+out_key(const char *out, size_t i, struct out_key *k)
+{
+	const char *slash = strrchr(out, '/');
+	char *dir;
+	struct stat st;
+
+	k->i = i;
+	k->base = slash ? slash + 1 : out;
+	k->dirlen = slash ? (size_t)(slash - out) + 1 : 0;
+	k->dir = NULL;
+	dir = xmalloc(k->dirlen + 2);
+	if (k->dirlen)
+		memcpy(dir, out, k->dirlen);
+	else
+		dir[k->dirlen++] = '.';
+	dir[k->dirlen] = '\0';
+	if (stat(dir, &st) == 0) {
+		k->dev = st.st_dev;
+		k->ino = st.st_ino;
+	} else {
+		k->dev = 0;
+		k->ino = 0;
+		k->dir = out;
+	}
+	free(dir);
+}
 
 static int
-cmp_out(const void *a, const void *b)
+cmp_key(const void *a, const void *b)
 {
-	size_t i = *(const size_t *)a, j = *(const size_t *)b;
-	int c = strcmp(sort_names[i], sort_names[j]);
+	const struct out_key *x = a, *y = b;
+	int c;
 
-	return c ? c : (i > j) - (i < j);
+	if (!x->dir != !y->dir)
+		return x->dir ? 1 : -1;
+	if (x->dir && (c = strcmp(x->dir, y->dir)))
+		return c;
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	if ((c = strcmp(x->base, y->base)))
+		return c;
+	return (x->i > y->i) - (x->i < y->i);
+}
+
+static int
+same_key(const struct out_key *x, const struct out_key *y)
+{
+	if (x->dir || y->dir)
+		return x->dir && y->dir && !strcmp(x->dir, y->dir);
+	return x->dev == y->dev && x->ino == y->ino &&
+	    !strcmp(x->base, y->base);
 }
 
 void
 cf_batch_plan(struct cf_batch *b)
 {
-	size_t i, *idx;
+	struct out_key *k;
+	size_t i;
 
 	b->outputs = xmalloc((b->n ? b->n : 1) * sizeof(*b->outputs));
 	for (i = 0; i < b->n; i++) {
@@ -120,18 +179,17 @@ cf_batch_plan(struct cf_batch *b)
 			    "input (--from-list - reads names from it)");
 		b->outputs[i] = output_name(b, b->inputs[i]);
 	}
-	/* two inputs, one output: refuse before any work */
-	idx = xmalloc((b->n ? b->n : 1) * sizeof(*idx));
+	/* two inputs, one output file: refuse before any work */
+	k = xmalloc((b->n ? b->n : 1) * sizeof(*k));
 	for (i = 0; i < b->n; i++)
-		idx[i] = i;
-	sort_names = b->outputs;
-	qsort(idx, b->n, sizeof(*idx), cmp_out);
+		out_key(b->outputs[i], i, &k[i]);
+	qsort(k, b->n, sizeof(*k), cmp_key);
 	for (i = 1; i < b->n; i++)
-		if (!strcmp(b->outputs[idx[i - 1]], b->outputs[idx[i]]))
+		if (same_key(&k[i - 1], &k[i]))
 			die(EXIT_USAGE, "'%s' and '%s': both would be written "
-			    "to '%s'", b->inputs[idx[i - 1]],
-			    b->inputs[idx[i]], b->outputs[idx[i]]);
-	free(idx);
+			    "to '%s'", b->inputs[k[i - 1].i],
+			    b->inputs[k[i].i], b->outputs[k[i].i]);
+	free(k);
 }
 
 /* mkdir -p: every missing parent too. */

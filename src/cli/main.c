@@ -4,7 +4,6 @@
  * the exit status.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include "cli/batch.h"
 #include "cli/kernel_path.h"
 #include "cli/options.h"
+#include "cli/output.h"
 #include "cli/pipeline.h"
 #include "cli/print.h"
 #include "cli/util.h"
@@ -87,8 +87,8 @@ main(int argc, char **argv)
 	size_t i;
 	int status, rc;
 
-	/* a closed pipe is a write error (exit 3), not a silent death */
-	signal(SIGPIPE, SIG_IGN);
+	/* signals remove temporary files; a closed pipe ends us quietly */
+	output_catch_signals();
 	lib_init(argv[0]);
 
 	/* parse options */

@@ -232,7 +232,9 @@ parse_options(int argc, char **argv, struct options *o)
 			o->verbose = 1;
 			break;
 		case 'V':
-			puts("convfilter " CF_VERSION);
+			puts("convfilter " CF_VERSION "\n"
+			    "Copyright (c) the convfilter authors; MIT License "
+			    "(see LICENSE)");
 			close_stdout();
 			exit(0);
 		case OPT_ABS:
