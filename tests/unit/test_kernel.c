@@ -16,7 +16,7 @@ static char err[512];
 static int
 parse(const char *text, struct cf_kernel *k)
 {
-	return cf_kernel_parse(text, strlen(text), "t.kernel", k, err,
+	return cf_kernel_parse(text, strlen(text), "t.kernel", 0, k, err,
 	    sizeof(err));
 }
 
@@ -346,19 +346,19 @@ test_bad(void)
 	{
 		struct cf_kernel k;
 
-		ok(cf_kernel_parse(big, 3, "t.kernel", &k, err, sizeof(err))
+		ok(cf_kernel_parse(big, 3, "t.kernel", 0, &k, err, sizeof(err))
 		    == 0 && shape_is(&k, 1, 1, 1, 2),
 		    "only len bytes are read");
 		cf_kernel_release(&k);
-		ok(cf_kernel_parse("x", 1, "t.kernel", &k, NULL, 0) ==
+		ok(cf_kernel_parse("x", 1, "t.kernel", 0, &k, NULL, 0) ==
 		    CF_EKERNEL, "a NULL errbuf is allowed");
 	}
 	{
 		struct cf_kernel k;
 		const char nul[] = "1 2\0 3\n";
 
-		ok(cf_kernel_parse(nul, sizeof(nul) - 1, "t.kernel", &k, err,
-		    sizeof(err)) == CF_EKERNEL &&
+		ok(cf_kernel_parse(nul, sizeof(nul) - 1, "t.kernel", 0, &k,
+		    err, sizeof(err)) == CF_EKERNEL &&
 		    !strcmp(err, "t.kernel:1:3: expected a number, got '2?'"),
 		    "a NUL byte is an error");
 	}
@@ -381,7 +381,8 @@ round_trip(const struct cf_kernel *k, const char *title)
 		return 0;
 	}
 	fclose(f);
-	if (cf_kernel_parse(buf, len, "written", &r, err, sizeof(err))) {
+	if (cf_kernel_parse(buf, len, "written", k->transposed, &r, err,
+	    sizeof(err))) {
 		diag("%s\n%s", err, buf);
 		free(buf);
 		return 0;
@@ -497,7 +498,7 @@ test_load(void)
 		return;
 	fputs("scale 1/2\n2 4\n6\n", f);
 	fclose(f);
-	ok(cf_kernel_load(path, &k, err, sizeof(err)) == CF_EKERNEL,
+	ok(cf_kernel_load(path, 0, &k, err, sizeof(err)) == CF_EKERNEL,
 	    "load reports parse errors");
 	snprintf(want, sizeof(want), "%s:3:1: row 2 has 1 weights, "
 	    "expected 2", path);
@@ -505,14 +506,14 @@ test_load(void)
 	f = fopen(path, "w");
 	fputs("scale 1/2\n2 4\n", f);
 	fclose(f);
-	ok(cf_kernel_load(path, &k, err, sizeof(err)) == 0 &&
+	ok(cf_kernel_load(path, 0, &k, err, sizeof(err)) == 0 &&
 	    ((float *)k.weight.data)[1] == 2, "load a file");
 	cf_kernel_release(&k);
 	remove(path);
-	ok(cf_kernel_load(path, &k, err, sizeof(err)) == CF_EIO &&
+	ok(cf_kernel_load(path, 0, &k, err, sizeof(err)) == CF_EIO &&
 	    !strcmp(err, "cannot read: No such file or directory"),
 	    "a missing file");
-	ok(cf_kernel_load("/tmp", &k, err, sizeof(err)) == CF_EIO &&
+	ok(cf_kernel_load("/tmp", 0, &k, err, sizeof(err)) == CF_EIO &&
 	    !strcmp(err, "cannot read: Is a directory"), "a directory");
 }
 
@@ -877,7 +878,7 @@ test_library(void)
 	fclose(f);
 	for (i = 0; i < sizeof(lib) / sizeof(lib[0]); i++) {
 		snprintf(path, sizeof(path), "filters/%s.kernel", lib[i].name);
-		if (!ok(cf_kernel_load(path, &k, err, sizeof(err)) == 0,
+		if (!ok(cf_kernel_load(path, 0, &k, err, sizeof(err)) == 0,
 		    "library %s loads", lib[i].name)) {
 			diag("%s", err);
 			continue;
