@@ -613,8 +613,20 @@ test_presets(void)
 		0.0366328454, 0.111280758, 0.216745321, 0.270682149,
 		0.216745321, 0.111280758, 0.0366328454,
 	};
-	static const double g08[3] = {
-		0.238994266, 0.522011469, 0.238994266,
+	/* cv2.getGaussianKernel(N, 0): tables for N <= 9, then sigma =
+	 * 0.3*((N-1)/2 - 1) + 0.8 (2 for N = 11) */
+	static const double cv1[1] = { 1 }, cv3[3] = { 0.25, 0.5, 0.25 };
+	static const double cv5[5] = { 1. / 16, 4. / 16, 6. / 16, 4. / 16,
+		1. / 16 };
+	static const double cv7[7] = { 1. / 32, 3.5 / 32, 7. / 32, 9. / 32,
+		7. / 32, 3.5 / 32, 1. / 32 };
+	static const double cv9[9] = { 4. / 256, 13. / 256, 30. / 256,
+		51. / 256, 60. / 256, 51. / 256, 30. / 256, 13. / 256,
+		4. / 256 };
+	static const double cv11[11] = {
+		0.00881222929, 0.0271435771, 0.0651140566, 0.121649073,
+		0.176998357, 0.200565414, 0.176998357, 0.121649073,
+		0.0651140566, 0.0271435771, 0.00881222929,
 	};
 	const float *w;
 	size_t i;
@@ -670,21 +682,27 @@ test_presets(void)
 	gauss_is("gaussian:truncate=1", 3, NULL);
 	gauss_is("gaussian:sigma=30,truncate=0.1", 7, NULL);
 	gauss_is("gaussian:sigma=1.2,truncate=2.5", 7, NULL);
-	/* OpenCV's sigma for a size alone: 0.3*((size-1)/2 - 1) + 0.8 */
-	gauss_is("gaussian:size=3", 3, g08);
-	gauss_is("gaussian:size=7", 7, NULL);
+	/* a size alone: OpenCV's getGaussianKernel(size, 0) */
+	gauss_is("gaussian:size=1", 1, cv1);
+	gauss_is("gaussian:size=3", 3, cv3);
+	gauss_is("gaussian:size=5", 5, cv5);
+	gauss_is("gaussian:size=7", 7, cv7);
+	gauss_is("gaussian:size=9", 9, cv9);
+	gauss_is("gaussian:size=11", 11, cv11);
 	gauss_is("gaussian:sigma=100,size=1", 1, NULL);
-	ok(build("gaussian:size=7") == 0 &&
-	    ((float *)st.k[0].weight.data)[24] >
-	    ((float *)st.k[0].weight.data)[0], "gaussian:size=7 peaks");
+	ok(build("gaussian:size=3") == 0 &&
+	    ((float *)st.k[0].weight.data)[4] == 0.25f &&
+	    ((float *)st.k[0].weight.data)[0] == 0.0625f,
+	    "gaussian:size=3 is [1 2 1]^T [1 2 1] / 16 exactly");
 	{
 		struct cf_stage a;
 
-		ok(cf_preset_build("gaussian:sigma=1.4,size=7", &a, err,
+		ok(build("gaussian:size=11") == 0 &&
+		    cf_preset_build("gaussian:sigma=2,size=11", &a, err,
 		    sizeof(err)) == 0 &&
 		    !memcmp(a.k[0].weight.data, st.k[0].weight.data,
-		    49 * sizeof(float)),
-		    "gaussian:size=7 has sigma 1.4");
+		    121 * sizeof(float)),
+		    "gaussian:size=11 has sigma 2");
 		cf_stage_release(&a);
 	}
 	gauss_is("gaussian:170", 1021, NULL);
