@@ -123,3 +123,70 @@ real_im() {
 	run -0 cf -k k.mat ramp.pgm cf.pgm
 	assert_eq "$(samples cf.pgm)" "$(samples want.pgm)"
 }
+
+@test "gaussian:size=N is OpenCV's getGaussianKernel(N, 0): its fixed tables" {
+	# cv2.getGaussianKernel(N, 0) for N = 3, 5, 7, 9 (tables, not the
+	# formula): [1 2 1]/4, [1 4 6 4 1]/16, [1 3.5 7 9 7 3.5 1]/32,
+	# [4 13 30 51 60 51 30 13 4]/256; the kernel is their outer product
+	run -0 cf --print-kernel -k gaussian:size=3
+	assert_eq "$(sed 1d <<< "$output" | tr -s ' \n' ' ')" \
+	    "0.0625 0.125 0.0625 0.125 0.25 0.125 0.0625 0.125 0.0625 "
+	for t in "5 1 4 6 4 1 16" "7 1 3.5 7 9 7 3.5 1 32" \
+	    "9 4 13 30 51 60 51 30 13 4 256"; do
+		set -- $t
+		n=$1
+		run -0 cf --print-kernel -k gaussian:size=$n
+		# the middle row is g[centre] * g: the table times its centre,
+		# each the nearest float (printed with the fewest digits)
+		row=$(sed -n "$(( n / 2 + 2 ))p" <<< "$output")
+		shift
+		run -0 awk -v n=$n -v t="$*" '{ split(t, v, " ")
+		    d = v[n + 1]; c = v[(n + 1) / 2]; bad = NF != n
+		    for (i = 1; i <= n; i++) { w = c / d * v[i] / d
+		        bad += ($i - w) ^ 2 > (6e-8 * w) ^ 2 }
+		    print bad }' <<< "$row"
+		assert_eq "$output" 0
+	done
+	# OpenCV's own test: 3x3 and 5x5 blurs of this image (reflect_101)
+	printf 'P5\n3 3\n255\n\x2a\x2a\x2a\x2a\x03\x03\x2a\x03\x03' > g.pgm
+	run -0 cf -k gaussian:size=3 -p valid g.pgm o.pgm
+	assert_eq "$(samples o.pgm)" "20"
+	run -0 cf -k gaussian:size=3 --pad-mode reflect g.pgm o.pgm
+	assert_eq "$(samples o.pgm)" "32 27 23 27 20 13 23 13 3"
+	run -0 cf -k gaussian:size=5 --pad-mode reflect g.pgm o.pgm
+	assert_eq "$(samples o.pgm)" "27 24 21 24 20 16 21 16 12"
+}
+
+@test "gaussian:size=N equals cv2.getGaussianKernel(N, 0) for every odd N" {
+	py=/usr/bin/python3
+	$py -c 'import cv2, numpy' 2>/dev/null ||
+	    skip "OpenCV (cv2) is not importable by $py"
+	# the float weights are the double outer product rounded once
+	$py - "$CONVFILTER" <<'PY'
+import subprocess, sys, cv2, numpy as np
+bad = []
+for n in list(range(1, 64, 2)) + [99, 255]:
+    out = subprocess.run([sys.argv[1], '--print-kernel', '-k',
+        'gaussian:size=%d' % n], capture_output=True, text=True,
+        check=True).stdout
+    w = np.array([float(v) for l in out.splitlines() if l[0] != '#'
+        for v in l.split()], dtype=np.float32).reshape(n, n)
+    k = cv2.getGaussianKernel(n, 0, ktype=cv2.CV_64F).ravel()
+    if not np.array_equal(w, np.outer(k, k).astype(np.float32)):
+        bad.append(n)
+    # and the 8-bit blur itself, for the tables: OpenCV's 8-bit path is
+    # fixed-point, exact for weights in 1/256ths, one level off on some
+    # pixels for the formula's weights
+    if n <= 9:
+        rng = np.random.default_rng(n)
+        a = rng.integers(0, 256, (24, 20), dtype=np.uint8)
+        open('r.pgm', 'wb').write(b'P5\n20 24\n255\n' + a.tobytes())
+        subprocess.run([sys.argv[1], '-k', 'gaussian:size=%d' % n,
+            '--pad-mode', 'reflect', 'r.pgm', 'o.pgm'], check=True)
+        got = np.frombuffer(open('o.pgm', 'rb').read()[-480:], np.uint8)
+        want = cv2.GaussianBlur(a, (n, n), 0).ravel()
+        if not np.array_equal(got, want):
+            bad.append(('blur', n))
+assert not bad, bad
+PY
+}

@@ -343,6 +343,137 @@ header() {
 	[[ $(header y.npy) == *"'shape': (1, 3, 3), }" ]]
 }
 
+@test "--transpose: a text bank's bias has C_out = shape[1] * groups values" {
+	# the issue's layer: ConvTranspose2d(2, 1, 1) with weight [2, 1, 1, 1]
+	# of ones and bias 5 sums the two channels of 0..7 and adds 5
+	npy '|u1' '(2, 2, 2)' $(seq 0 7) > x.npy
+	printf 'shape 2 1 1 1\nbias 5\n1\n1\n' > t.kernel
+	run -0 cf --transpose -k ./t.kernel -p valid x.npy y.npy
+	assert_eq "$(vals y.npy)" "9 11 13 15"
+	# [1, 2, 1, 1]: one input, two outputs, each with its own bias
+	npy '|u1' '(1, 2, 2)' 1 2 3 4 > x1.npy
+	printf 'shape 1 2 1 1\nbias 5 7\n2 3\n' > t2.kernel
+	run -0 cf --transpose -k ./t2.kernel -p valid x1.npy y.npy
+	assert_eq "$(vals y.npy)" "7 9 11 13 10 13 16 19"
+	printf 'shape 1 2 1 1\nbias 5\n1 1\n' > t3.kernel
+	run -1 cf --transpose -k ./t3.kernel -p valid x1.npy y3.npy
+	assert_eq "$output" "convfilter: ./t3.kernel:2:1: 'bias' has 1 values, expected 2 (one per output channel)"
+	no_file y3.npy
+	# groups 2 over [2, 3, 1, 1]: C_out 6, groups divide C_in
+	printf 'shape 2 3 1 1\ngroups 2\nbias 1 2 3 4 5 6\n1 2 3\n4 5 6\n' \
+	    > g.kernel
+	run -0 cf --transpose -k ./g.kernel -p valid x.npy y.npy
+	# channel 0 (0..3) feeds outputs 0-2, channel 1 (4..7) outputs 3-5
+	assert_eq "$(vals y.npy)" "1 2 3 4 2 4 6 8 3 6 9 12 20 24 28 32 25 30 35 40 30 36 42 48"
+	printf 'shape 3 2 1 1\ngroups 2\n1 1\n1 1\n1 1\n' > g3.kernel
+	run -1 cf --transpose -k ./g3.kernel x.npy y.npy
+	assert_eq "$output" "convfilter: ./g3.kernel:2:1: groups 2 does not divide the 3 input channels"
+}
+
+@test "--transpose: normalize makes each output channel's weights sum to 1" {
+	# [2, 3, 1, 1]: output o sums w[0, o] x0 + w[1, o] x1; the sums over
+	# the inputs are 4, 8, 8, so x0 = 8, x1 = 16 give 2+12, 2+12, 3+10
+	npy '|u1' '(2, 1, 1)' 8 16 > x.npy
+	printf 'shape 2 3 1 1\nnormalize\n1 2 3\n3 6 5\n' > n.kernel
+	run -0 cf --transpose -k ./n.kernel -p valid x.npy y.npy
+	assert_eq "$(vals y.npy)" "14 14 13"
+	# a flat image stays flat inside a 3x3 transposed normalize
+	npy '|u1' '(2, 3, 3)' $(for i in $(seq 18); do echo 4; done) > f.npy
+	printf 'shape 2 2 3 3\nnormalize\n%s\n' "$(seq -s ' ' 1 36)" > b.kernel
+	run -0 cf --transpose -k ./b.kernel -p valid --npy-dtype uint8 f.npy y.npy
+	# the 5x5 output's centre sample (2, 2) sees every weight
+	set -- $(u8vals y.npy)
+	assert_eq "${13} ${38}" "4 4"
+	# an output channel whose weights sum to 0 cannot be normalized
+	printf 'shape 2 2 1 1\nnormalize\n1 1\n-1 2\n' > z.kernel
+	run -1 cf --transpose -k ./z.kernel x.npy y.npy
+	assert_eq "$output" "convfilter: ./z.kernel:2:1: cannot normalize: the weights of output channel 0 sum to 0"
+}
+
+@test "--transpose: a text bank agrees with the same .npy bank and --bias-file" {
+	# [2, 2, 3, 3] in groups of 1, stride 2, padding 1, output padding 1
+	npy '|u1' '(2, 3, 4)' $(seq 1 24) > x.npy
+	w=$(seq -s ' ' 1 36)
+	npy '|u1' '(2, 2, 3, 3)' $w > w.npy
+	npy '|u1' '(2,)' 3 250 > b.npy
+	printf 'shape 2 2 3 3\nbias 3 250\n%s\n' "$w" > w.kernel
+	run -0 cf --transpose -k w.npy --bias-file b.npy -s 2 -p 1 \
+	    --output-padding 1 x.npy a.npy
+	run -0 cf --transpose -k ./w.kernel -s 2 -p 1 --output-padding 1 \
+	    x.npy t.npy
+	assert_eq "$(vals t.npy)" "$(vals a.npy)"
+	[[ $(header t.npy) == *"'shape': (2, 6, 8), }" ]]
+	# the bias of output channel 1 (250) reached it: its corner is
+	# x[0,0,0]*w[0,1,1,1] + x[1,0,0]*w[1,1,1,1] + 250 = 14 + 13*32 + 250
+	set -- $(vals t.npy)
+	assert_eq "${49}" "680"
+	# --print-kernel writes C_out bias values and reads back the same
+	run -0 cf --transpose -k ./w.kernel --print-kernel
+	printf '%s\n' "$output" > p.kernel
+	[[ $output == *$'\nbias 3 250\n# input 0, output 0\n'* ]]
+	run -0 cf --transpose -k ./p.kernel -s 2 -p 1 --output-padding 1 \
+	    x.npy p.npy
+	assert_eq "$(vals p.npy)" "$(vals a.npy)"
+}
+
+@test "--transpose: text banks match torch.nn.ConvTranspose2d" {
+	py=/usr/bin/python3
+	$py -c 'import torch' 2>/dev/null || skip "torch is not importable by $py"
+	# random layers: channels, groups, stride, padding, dilation, bias
+	# (not $i in the loop below: bats' run sets it)
+	$py - <<'PY'
+import struct, torch
+torch.manual_seed(13)
+def npy(path, t):
+    t = t.detach().float().contiguous()
+    hdr = "{'descr': '<f4', 'fortran_order': False, 'shape': %s, }" % (
+        str(tuple(t.shape)))
+    hdr += ' ' * (63 - len(hdr) % 64) + '\n'
+    with open(path, 'wb') as f:
+        f.write(b'\x93NUMPY\x01\x00' + struct.pack('<H', len(hdr)))
+        f.write(hdr.encode() + struct.pack('<%df' % t.numel(), *t.flatten().tolist()))
+cases = [(2, 1, 1, 1, 1, 0, 1, 0), (1, 3, 1, 3, 2, 1, 1, 1),
+         (4, 6, 2, 3, 2, 0, 2, 0), (3, 2, 1, 2, 1, 1, 1, 0),
+         (4, 4, 4, 3, 3, 1, 1, 2)]
+with open('cases', 'w') as c:
+    for i, (cin, cout, g, k, s, p, d, op) in enumerate(cases):
+        m = torch.nn.ConvTranspose2d(cin, cout, k, stride=s, padding=p,
+            dilation=d, output_padding=op, groups=g)
+        x = torch.rand(1, cin, 5, 4) * 255
+        npy('x%d.npy' % i, x[0])
+        npy('y%d.npy' % i, m(x)[0])
+        w = m.weight
+        with open('k%d.kernel' % i, 'w') as f:
+            f.write('shape %d %d %d %d\n' % tuple(w.shape))
+            if g > 1:
+                f.write('groups %d\n' % g)
+            f.write('bias ' + ' '.join('%.9g' % v for v in m.bias.tolist()) + '\n')
+            f.write(' '.join('%.9g' % v for v in w.flatten().tolist()) + '\n')
+        c.write('%d %d %d %d %d\n' % (i, s, p, d, op))
+PY
+	mapfile -t cases < cases
+	[ "${#cases[@]}" = 5 ]
+	for c in "${cases[@]}"; do
+		read -r n s p d op <<< "$c"
+		run -0 cf --transpose -k ./k$n.kernel -s $s -p $p -d $d \
+		    --output-padding $op x$n.npy o$n.npy
+		$py - "$n" <<'PY'
+import struct, sys
+def load(path):
+    b = open(path, 'rb').read()
+    h = struct.unpack('<H', b[8:10])[0]
+    hdr = b[10:10 + h].decode()
+    shape = eval(hdr)['shape']
+    return shape, struct.unpack('<%df' % ((len(b) - 10 - h) // 4), b[10 + h:])
+i = sys.argv[1]
+(sa, a), (sb, b) = load('o%s.npy' % i), load('y%s.npy' % i)
+assert sa == sb, (sa, sb)
+err = max(abs(u - v) / max(1, abs(v)) for u, v in zip(a, b))
+assert err < 1e-5, (i, err)
+PY
+	done
+}
+
 @test "--info prints shapes, costs and the receptive field, writes nothing" {
 	pgm 64 48 $(for i in $(seq 1 3072); do echo 0; done) > in.pgm
 	run -0 cf --info -k gaussian:1 -k maxpool:2 -k sobel in.pgm

@@ -192,15 +192,16 @@ unknown(const char *spec)
 }
 
 void
-lib_resolve(const char *spec, struct cf_stage *st)
+lib_resolve(const char *spec, int transpose, struct cf_stage *st)
 {
 	char err[1024], path[PATH_MAX];
 	int rc;
 
-	rc = cf_load_spec(spec, st, err, sizeof(err));
+	rc = cf_load_spec(spec, transpose, st, err, sizeof(err));
 	if (rc == CF_ENOENT && !strchr(spec, ':') &&
 	    find_library(spec, path, sizeof(path)))
-		rc = cf_load_file(spec, path, st, err, sizeof(err)) ?
+		rc = cf_load_file(spec, path, transpose, st, err,
+		    sizeof(err)) ?
 		    CF_EKERNEL : 0;
 	if (rc == CF_ENOENT)
 		unknown(spec);

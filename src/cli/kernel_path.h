@@ -15,12 +15,13 @@
 void lib_init(const char *argv0);
 
 /*
- * Build the stage for spec: a path when it contains '/' or names an
- * existing file, else a preset, else a library kernel.  A file that cannot
- * be read or parsed exits 1; an unknown name or bad preset parameters
- * exit 2, suggesting the closest name.
+ * Build the stage for spec (its banks in ConvTranspose2d layout when
+ * transpose): a path when it contains '/' or names an existing file, else
+ * a preset, else a library kernel.  A file that cannot be read or parsed
+ * exits 1; an unknown name or bad preset parameters exit 2, suggesting
+ * the closest name.
  */
-void lib_resolve(const char *spec, struct cf_stage *st);
+void lib_resolve(const char *spec, int transpose, struct cf_stage *st);
 
 /* Print one line per preset and per library kernel to out. */
 void lib_list(FILE *out);

@@ -106,9 +106,9 @@ main(int argc, char **argv)
 	/* resolve kernels before touching any image */
 	stages = xmalloc((o.nkernels ? o.nkernels : 1) * sizeof(*stages));
 	for (i = 0; i < o.nkernels; i++)
-		lib_resolve(o.kernels[i], &stages[i]);
+		lib_resolve(o.kernels[i], o.conv.transpose, &stages[i]);
 	if ((rc = cf_load_npy_extras(stages, o.nkernels, o.bias_file,
-	    o.groups, o.conv.transpose, err, sizeof(err))))
+	    o.groups, err, sizeof(err))))
 		die(rc == CF_EINVAL ? EXIT_USAGE : EXIT_INPUT, "%s", err);
 	if (o.info) {
 		print_info(&o, stages);

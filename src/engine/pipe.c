@@ -300,24 +300,41 @@ participant(void *arg, size_t t)
 	pthread_mutex_unlock(&p->mu);
 }
 
-/* The largest |bias| + sum |w| over the filters of kernel k, and whether
- * every weight and bias is >= 0. */
+/*
+ * The largest |bias| + sum |w| over the filters of kernel k, and whether
+ * every weight and bias is >= 0.  Transposed ([C_in, C_out/groups, KH,
+ * KW]), output channel g * C_out/groups + o has the weights w[c, o] of
+ * its group's inputs c.
+ */
 static double
-kernel_gain(const struct cf_kernel *k, int *nonneg)
+kernel_gain(const struct cf_kernel *k, int transpose, int *nonneg)
 {
 	const struct cf_tensor *w = &k->weight;
 	const float *d = w->data;
-	size_t nf = w->shape[0], per = cf_tensor_numel(w) / nf, f, i;
+	size_t per = w->shape[2] * w->shape[3], nf, cg, f, c, c0, c1, i;
+	size_t opg = w->shape[1];
 	double s, best = 0, b;
 
+	transpose = transpose && !k->depthwise;
+	nf = transpose ? opg * (size_t)k->groups : w->shape[0];
+	cg = w->shape[0] / (size_t)k->groups;
 	*nonneg = 1;
 	for (f = 0; f < nf; f++) {
 		b = k->bias ? k->bias[k->depthwise ? 0 : f] : 0;
 		*nonneg &= b >= 0;
 		s = fabs(b);
-		for (i = 0; i < per; i++) {
-			s += fabs((double)d[f * per + i]);
-			*nonneg &= d[f * per + i] >= 0;
+		/* forward: the filter f; transposed: w[c, f % opg] */
+		c0 = transpose ? f / opg * cg : f;
+		c1 = transpose ? c0 + cg : f + 1;
+		for (c = c0; c < c1; c++) {
+			const float *q = transpose ? d + (c * opg + f % opg) *
+			    per : d + c * w->stride[0];
+			size_t nq = transpose ? per : w->stride[0];
+
+			for (i = 0; i < nq; i++) {
+				s += fabs((double)q[i]);
+				*nonneg &= q[i] >= 0;
+			}
 		}
 		if (s > best)
 			best = s;
@@ -347,7 +364,7 @@ bound(struct node *n, const struct node *in)
 		if (n->cp->pad_mode == CF_PAD_CONSTANT && fabs(n->cp->pad_value)
 		    > x)
 			x = fabs(n->cp->pad_value);
-		g = kernel_gain(&st->k[q], &nn);
+		g = kernel_gain(&st->k[q], n->cp->transpose, &nn);
 		n->xmax += g * (x > 1 ? x : 1);
 		n->nonneg &= nn && (n->cp->pad_mode != CF_PAD_CONSTANT ||
 		    n->cp->pad_value >= 0);

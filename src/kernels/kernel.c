@@ -35,6 +35,15 @@ cf_kernel_init_depthwise(struct cf_kernel *k, size_t kh, size_t kw)
 	return cf_tensor_init(&k->weight, CF_F32, 4, shape);
 }
 
+size_t
+cf_kernel_nbias(const struct cf_kernel *k)
+{
+	if (k->depthwise)
+		return 1;
+	return k->transposed ? k->weight.shape[1] * (size_t)k->groups :
+	    k->weight.shape[0];
+}
+
 void
 cf_kernel_release(struct cf_kernel *k)
 {
@@ -146,6 +155,7 @@ struct parser {
 	char *errbuf;
 	size_t errlen;
 	int fill;			/* second pass */
+	int transpose;			/* banks in ConvTranspose2d layout */
 
 	/* directives, each with where it was given (line 0: absent) */
 	struct tok scale_at, normalize_at, bias_at, shape_at, groups_at;
@@ -160,7 +170,7 @@ struct parser {
 	size_t count;			/* weights so far */
 	size_t expected;		/* with shape: the product */
 	size_t rows, cols;		/* without shape */
-	size_t nfilters, filter_size;	/* normalize: one sum per filter */
+	size_t nfilters;		/* normalize: one sum per filter */
 	double *sums;
 	struct tok surplus;		/* first weight beyond expected */
 	size_t end_line, end_col;	/* just after the last weight */
@@ -439,6 +449,36 @@ directive(struct parser *p, const struct tok *word, const char **pos,
 	return 0;
 }
 
+/* The output channels of the bank: its bias values and its filters. */
+static size_t
+out_channels(const struct parser *p)
+{
+	if (p->shape_ndim != 4)
+		return 1;
+	return p->transpose ? p->shape[1] * (p->groups_at.line ? p->groups :
+	    1) : p->shape[0];
+}
+
+/*
+ * The output channel weight i (in file order) feeds.  Forward, filters
+ * are contiguous; transposed, weight (c, o, m, n) of [C_in, C_out/groups,
+ * KH, KW] feeds output channel (c / (C_in/groups)) * C_out/groups + o.
+ */
+static size_t
+filter_of(const struct parser *p, size_t i)
+{
+	size_t per, cg;
+
+	if (p->shape_ndim != 4)
+		return 0;
+	if (!p->transpose)
+		return i / (p->expected / p->shape[0]);
+	per = p->shape[2] * p->shape[3];
+	cg = p->shape[0] / (p->groups_at.line ? p->groups : 1);
+	return i / (per * p->shape[1]) / cg * p->shape[1] +
+	    i / per % p->shape[1];
+}
+
 /* Check the directives together, once, before the first weight. */
 static int
 end_directives(struct parser *p)
@@ -449,19 +489,21 @@ end_directives(struct parser *p)
 	if (p->groups_at.line && p->shape_ndim != 4)
 		return perr(p, p->groups_at.line, p->groups_at.col,
 		    "'groups' needs a filter-bank shape "
-		    "(shape COUT CIN KH KW)");
+		    "(shape %s KH KW)", p->transpose ? "CIN COUT/GROUPS" :
+		    "COUT CIN");
+	/* groups divide shape[0]: C_out, or C_in when transposed */
 	if (p->groups_at.line && p->shape[0] % p->groups)
 		return perr(p, p->groups_at.line, p->groups_at.col,
-		    "groups %zu does not divide the %zu output channels",
-		    p->groups, p->shape[0]);
-	nb = p->shape_ndim == 4 ? p->shape[0] : 1;
+		    "groups %zu does not divide the %zu %s channels",
+		    p->groups, p->shape[0], p->transpose ? "input" :
+		    "output");
+	nb = out_channels(p);
 	if (p->bias_at.line && p->nbias != nb)
 		return perr(p, p->bias_at.line, p->bias_at.col,
 		    "'bias' has %zu values, expected %zu%s", p->nbias, nb,
 		    nb > 1 ? " (one per output channel)" : "");
 	if (p->normalize_at.line && !p->fill) {
-		p->nfilters = p->shape_ndim == 4 ? p->shape[0] : 1;
-		p->filter_size = p->expected / p->nfilters; /* 0: no shape */
+		p->nfilters = out_channels(p);
 		if (!(p->sums = calloc(p->nfilters, sizeof(double))))
 			return CF_ENOMEM;
 	}
@@ -488,7 +530,7 @@ weight(struct parser *p, const struct tok *t, size_t inrow)
 			return 0;
 		}
 		if (p->nfilters)
-			f = p->count / p->filter_size;
+			f = filter_of(p, p->count);
 	} else if (inrow >= CF_KERNEL_MAX_SIDE) {
 		return perr(p, t->line, t->col,
 		    "row %zu has more than %d weights", p->rows + 1,
@@ -597,7 +639,6 @@ check_counts(struct parser *p)
 		p->shape[2] = p->rows;
 		p->shape[3] = p->cols;
 		p->expected = p->count;
-		p->filter_size = p->count;
 	}
 	for (f = 0; p->sums && f < p->nfilters; f++) {
 		if (p->sums[f] != 0)
@@ -614,10 +655,11 @@ check_counts(struct parser *p)
 
 int
 cf_kernel_parse(const char *text, size_t len, const char *name,
-    struct cf_kernel *k, char *errbuf, size_t errlen)
+    int transpose, struct cf_kernel *k, char *errbuf, size_t errlen)
 {
 	struct parser p;
 	double *sums = NULL;
+	size_t nfilters;
 	int rc;
 
 	memset(k, 0, sizeof(*k));
@@ -629,6 +671,7 @@ cf_kernel_parse(const char *text, size_t len, const char *name,
 	p.name = name ? name : "kernel";
 	p.errbuf = errbuf;
 	p.errlen = errlen;
+	p.transpose = transpose;
 
 	/* pass 1: check and count */
 	if ((rc = walk(&p)) || (rc = check_counts(&p)))
@@ -645,6 +688,8 @@ cf_kernel_parse(const char *text, size_t len, const char *name,
 	}
 	k->groups = p.groups_at.line ? (int)p.groups : 1;
 	k->depthwise = p.shape_ndim != 4;
+	k->transposed = transpose && !k->depthwise;
+	nfilters = p.nfilters;
 	memset(&p, 0, sizeof(p));
 	p.text = text;
 	p.end = text + len;
@@ -652,13 +697,11 @@ cf_kernel_parse(const char *text, size_t len, const char *name,
 	p.errbuf = errbuf;
 	p.errlen = errlen;
 	p.fill = 1;
+	p.transpose = transpose;
 	p.sums = sums;
+	p.nfilters = nfilters;	/* as end_directives() set it */
 	p.w = k->weight.data;
 	p.bias = k->bias;
-	if (sums) {	/* the filter layout, as end_directives() set it */
-		p.nfilters = k->depthwise ? 1 : k->weight.shape[0];
-		p.filter_size = cf_tensor_numel(&k->weight) / p.nfilters;
-	}
 	rc = walk(&p);
 out:
 	free(p.sums);
@@ -734,8 +777,8 @@ out:
 }
 
 int
-cf_kernel_load(const char *path, struct cf_kernel *k, char *errbuf,
-    size_t errlen)
+cf_kernel_load(const char *path, int transpose, struct cf_kernel *k,
+    char *errbuf, size_t errlen)
 {
 	char *buf;
 	size_t len;
@@ -744,7 +787,7 @@ cf_kernel_load(const char *path, struct cf_kernel *k, char *errbuf,
 	memset(k, 0, sizeof(*k));
 	if ((rc = cf_kernel_read_file(path, &buf, &len, errbuf, errlen)))
 		return rc;
-	rc = cf_kernel_parse(buf, len, path, k, errbuf, errlen);
+	rc = cf_kernel_parse(buf, len, path, transpose, k, errbuf, errlen);
 	free(buf);
 	return rc;
 }
@@ -827,6 +870,7 @@ cf_kernel_write(FILE *f, const struct cf_kernel *k, const char *title)
 	const float *w = t->data;
 	size_t cout = t->shape[0], cin = t->shape[1], kh = t->shape[2],
 	    kw = t->shape[3], o, c;
+	const char *a, *b;
 	int width;
 
 	if (title)
@@ -844,18 +888,21 @@ cf_kernel_write(FILE *f, const struct cf_kernel *k, const char *title)
 	if (k->groups > 1)
 		fprintf(f, "groups %d\n", k->groups);
 	if (k->bias)
-		write_line(f, "bias", k->bias, cout);
+		write_line(f, "bias", k->bias, cf_kernel_nbias(k));
+	/* transposed, the first axis is the input's (ConvTranspose2d) */
+	a = k->transposed ? "input" : "output";
+	b = k->transposed ? "output" : "input";
 	if (kh * kw == 1) {
 		/* 1x1: a colour matrix, one line per output channel */
-		fputs("# one line per output channel: its weight for each "
-		    "input channel\n", f);
+		fprintf(f, "# one line per %s channel: its weight for each "
+		    "%s channel\n", a, b);
 		for (o = 0; o < cout; o++)
 			write_line(f, NULL, w + o * cin, cin);
 		goto out;
 	}
 	for (o = 0; o < cout; o++)
 		for (c = 0; c < cin; c++) {
-			fprintf(f, "# output %zu, input %zu\n", o, c);
+			fprintf(f, "# %s %zu, %s %zu\n", a, o, b, c);
 			write_grid(f, w + (o * cin + c) * kh * kw, kh, kw,
 			    width);
 		}

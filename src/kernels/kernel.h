@@ -13,19 +13,30 @@
 
 /*
  * One convolution: weight is CF_F32 [C_out, C_in/groups, KH, KW] with any
- * scale directive already applied.  A depthwise kernel (a plain 2-D grid of
- * weights) has weight [1, 1, KH, KW] and is applied to every channel of its
- * input independently; its single bias (if any) is added to every channel.
+ * scale directive already applied, or, when transposed, a bank in
+ * ConvTranspose2d.weight's layout [C_in, C_out/groups, KH, KW].  A
+ * depthwise kernel (a plain 2-D grid of weights) has weight [1, 1, KH, KW]
+ * and is applied to every channel of its input independently; its single
+ * bias (if any) is added to every channel.
  */
 struct cf_kernel {
 	struct cf_tensor weight;
-	float *bias;		/* C_out values (1 for depthwise), or NULL */
+	float *bias;		/* cf_kernel_nbias() values, or NULL */
 	int groups;		/* >= 1; 1 for depthwise (expanded when run) */
 	int depthwise;
+	int transposed;		/* a bank in ConvTranspose2d layout */
 };
+
+/* The output channels of k, which its bias has one value each of: 1 when
+ * depthwise, else weight.shape[0], or shape[1] * groups when transposed. */
+size_t cf_kernel_nbias(const struct cf_kernel *k);
 
 /*
  * Parse kernel-file text (len bytes, need not be NUL-terminated) into k.
+ * With transpose, a bank ("shape A B KH KW") is ConvTranspose2d.weight
+ * [C_in, C_out/groups, KH, KW]: groups divide C_in, 'bias' has C_out =
+ * B * groups values and 'normalize' makes each output channel's weights
+ * (over its group's inputs) sum to 1; else [C_out, C_in/groups, KH, KW].
  * name is used in messages, which read "NAME:LINE:COL: what is wrong"
  * ("blur.kernel:3:7: expected a number, got 'x'") and are written to
  * errbuf.  Returns 0 or CF_EKERNEL (or CF_ENOMEM / CF_EOVERFLOW).
@@ -33,12 +44,12 @@ struct cf_kernel {
  * rejected; sizes are capped before allocating.
  */
 int cf_kernel_parse(const char *text, size_t len, const char *name,
-    struct cf_kernel *k, char *errbuf, size_t errlen);
+    int transpose, struct cf_kernel *k, char *errbuf, size_t errlen);
 
 /* Read the file at path (at most 16 MiB) and parse it; CF_EIO if it
  * cannot be read, message "cannot read: <strerror>". */
-int cf_kernel_load(const char *path, struct cf_kernel *k, char *errbuf,
-    size_t errlen);
+int cf_kernel_load(const char *path, int transpose, struct cf_kernel *k,
+    char *errbuf, size_t errlen);
 
 /* Read the whole file at path (at most 16 MiB) into a new buffer *text
  * (not NUL-terminated, freed by the caller).  CF_EIO "cannot read: ..."

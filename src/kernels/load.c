@@ -40,8 +40,8 @@ has_ext(const char *path, const char *ext)
  * bank (groups and bias come from cf_load_npy_extras).
  */
 static int
-load_npy(const char *spec, FILE *f, struct cf_stage *st, char *errbuf,
-    size_t errlen)
+load_npy(const char *spec, FILE *f, int transpose, struct cf_stage *st,
+    char *errbuf, size_t errlen)
 {
 	struct cf_npy_header h;
 	struct cf_kernel *k = &st->k[0];
@@ -84,6 +84,7 @@ load_npy(const char *spec, FILE *f, struct cf_stage *st, char *errbuf,
 			return CF_EKERNEL;
 		}
 	k->groups = 1;
+	k->transposed = transpose && !k->depthwise;
 	st->nkernels = 1;
 	st->from_npy = 1;
 	return 0;
@@ -93,8 +94,8 @@ fail:
 }
 
 int
-cf_load_file(const char *spec, const char *path, struct cf_stage *st,
-    char *errbuf, size_t errlen)
+cf_load_file(const char *spec, const char *path, int transpose,
+    struct cf_stage *st, char *errbuf, size_t errlen)
 {
 	char err[512];
 	unsigned char magic[CF_NPY_MAGIC_LEN];
@@ -108,7 +109,7 @@ cf_load_file(const char *spec, const char *path, struct cf_stage *st,
 		if (fread(magic, 1, sizeof(magic), f) == sizeof(magic) &&
 		    !memcmp(magic, CF_NPY_MAGIC, CF_NPY_MAGIC_LEN)) {
 			rewind(f);
-			rc = load_npy(spec, f, st, errbuf, errlen);
+			rc = load_npy(spec, f, transpose, st, errbuf, errlen);
 			fclose(f);
 			return rc;
 		}
@@ -129,7 +130,8 @@ cf_load_file(const char *spec, const char *path, struct cf_stage *st,
 			st->nkernels = 1;
 		return rc;
 	}
-	if ((rc = cf_kernel_load(path, &st->k[0], err, sizeof(err)))) {
+	if ((rc = cf_kernel_load(path, transpose, &st->k[0], err,
+	    sizeof(err)))) {
 		/* parse errors carry "path:line:col:" already */
 		if (rc == CF_EKERNEL)
 			snprintf(errbuf, errlen, "%s", err);
@@ -142,8 +144,8 @@ cf_load_file(const char *spec, const char *path, struct cf_stage *st,
 }
 
 int
-cf_load_spec(const char *spec, struct cf_stage *st, char *errbuf,
-    size_t errlen)
+cf_load_spec(const char *spec, int transpose, struct cf_stage *st,
+    char *errbuf, size_t errlen)
 {
 	size_t len = strlen(spec);
 	int rc;
@@ -169,7 +171,7 @@ cf_load_spec(const char *spec, struct cf_stage *st, char *errbuf,
 	if (strchr(spec, '/') || is_file(spec) ||
 	    (len > 4 && !strcmp(spec + len - 4, ".npy")) ||
 	    has_ext(spec, ".mat")) {
-		rc = cf_load_file(spec, spec, st, errbuf, errlen);
+		rc = cf_load_file(spec, spec, transpose, st, errbuf, errlen);
 		return rc == CF_EINVAL ? CF_EKERNEL : rc;
 	}
 	rc = cf_pool_parse(spec, &st->pool, errbuf, errlen);
@@ -229,7 +231,7 @@ read_bias(const char *path, struct cf_tensor *b, char *errbuf,
 
 int
 cf_load_npy_extras(struct cf_stage *stages, size_t n, const char *bias_file,
-    int groups, int transpose, char *errbuf, size_t errlen)
+    int groups, char *errbuf, size_t errlen)
 {
 	struct cf_tensor b = CF_TENSOR_INIT;
 	struct cf_kernel *k;
@@ -257,8 +259,7 @@ cf_load_npy_extras(struct cf_stage *stages, size_t n, const char *bias_file,
 		if (!bias_file)
 			continue;
 		/* C_out: [C_out, ...], or [C_in, C_out/groups, ...] */
-		want = k->depthwise ? 1 : transpose ?
-		    k->weight.shape[1] * (size_t)k->groups : k->weight.shape[0];
+		want = cf_kernel_nbias(k);
 		if (nb != want) {
 			snprintf(errbuf, errlen, "'%s': has %zu values, kernel "
 			    "'%s' has %zu output channel%s", bias_file, nb,

@@ -248,9 +248,9 @@ box(struct ctx *c, struct cf_kernel *k)
 
 /*
  * The Gaussian's sigma and size from sigma=, size=, truncate= (v[0..2]):
- * sigma defaults to 1, or with only size=N to OpenCV's
- * 0.3*((N-1)/2 - 1) + 0.8; size defaults to 2*ceil(T*sigma)+1 with T = 3
- * unless truncate=T.
+ * sigma defaults to 1, or with only size=N to 0: OpenCV's
+ * getGaussianKernel(N, 0) (gauss1d); size defaults to 2*ceil(T*sigma)+1
+ * with T = 3 unless truncate=T.
  */
 static int
 gauss_params(struct ctx *c, const struct param *const *v, double *sigma,
@@ -269,7 +269,7 @@ gauss_params(struct ctx *c, const struct param *const *v, double *sigma,
 		if ((rc = get_size(c, "size", v[1], GAUSS_MAX, 1, size)))
 			return rc;
 		if (!v[0])
-			*sigma = 0.3 * (((double)*size - 1) * 0.5 - 1) + 0.8;
+			*sigma = 0;
 		return 0;
 	}
 	if (!v[0])
@@ -284,7 +284,50 @@ gauss_params(struct ctx *c, const struct param *const *v, double *sigma,
 	return 0;
 }
 
-/* The normalised 1-D Gaussian g[0..n) centred at (n-1)/2, in double. */
+/*
+ * OpenCV's getGaussianKernel(n, 0) (modules/imgproc/src/smooth.dispatch.cpp,
+ * getGaussianKernelBitExact): fixed binomial-like tables for n = 1, 3,
+ * 5, 7 and 9, else the formula with sigma = 0.15 n + 0.35 (the same as
+ * 0.3 ((n-1)/2 - 1) + 0.8), computed as OpenCV does: exp(x^2 * -0.125 /
+ * sigma^2) for x = 2i - (n-1), and the weights times 1 / their sum.
+ */
+static void
+gauss1d_opencv(double *g, size_t n)
+{
+	static const double t3[] = { 1, 2, 1 }, t5[] = { 1, 4, 6, 4, 1 },
+	    t7[] = { 1, 3.5, 7, 9, 7, 3.5, 1 },
+	    t9[] = { 4, 13, 30, 51, 60, 51, 30, 13, 4 };
+	static const struct { const double *t; double div; } tab[] = {
+		{ NULL, 1 }, { t3, 4 }, { t5, 16 }, { t7, 32 }, { t9, 256 },
+	};
+	double sigma, scale, sum = 0, mul;
+	size_t i, h = (n - 1) / 2;
+	long x;
+
+	if (n == 1) {
+		g[0] = 1;
+		return;
+	}
+	if (n <= 9) {	/* n odd */
+		for (i = 0; i < n; i++)
+			g[i] = tab[h].t[i] / tab[h].div;
+		return;
+	}
+	sigma = fma((double)n, 0.15, 0.35);
+	scale = -0.125 / (sigma * sigma);
+	for (i = 0, x = 1 - (long)n; i < h; i++, x += 2) {
+		g[i] = exp((double)(x * x) * scale);
+		sum += g[i];
+	}
+	sum = sum * 2 + 1;
+	mul = 1 / sum;
+	for (i = 0; i < h; i++)
+		g[n - 1 - i] = g[i] = g[i] * mul;
+	g[h] = mul;
+}
+
+/* The normalised 1-D Gaussian g[0..n) centred at (n-1)/2, in double;
+ * sigma 0 is OpenCV's for the size n. */
 static double *
 gauss1d(double sigma, size_t n)
 {
@@ -293,6 +336,10 @@ gauss1d(double sigma, size_t n)
 
 	if (!g)
 		return NULL;
+	if (sigma == 0) {
+		gauss1d_opencv(g, n);
+		return g;
+	}
 	for (i = 0; i < n; i++) {
 		double d = (double)i - r;
 

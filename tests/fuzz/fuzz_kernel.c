@@ -33,8 +33,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			cf_kernel_release(&k);
 		free(s);
 	}
-	if (cf_kernel_parse((const char *)data, size, "fuzz", &k, err,
-	    sizeof(err)))
+	/* both layouts: the transposed one by the input's length */
+	if (cf_kernel_parse((const char *)data, size, "fuzz", (int)(size & 1),
+	    &k, err, sizeof(err)))
 		return 0;
 	/* the writer must handle whatever the parser accepts */
 	if ((f = fopen("/dev/null", "w"))) {

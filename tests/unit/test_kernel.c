@@ -16,7 +16,7 @@ static char err[512];
 static int
 parse(const char *text, struct cf_kernel *k)
 {
-	return cf_kernel_parse(text, strlen(text), "t.kernel", k, err,
+	return cf_kernel_parse(text, strlen(text), "t.kernel", 0, k, err,
 	    sizeof(err));
 }
 
@@ -346,19 +346,19 @@ test_bad(void)
 	{
 		struct cf_kernel k;
 
-		ok(cf_kernel_parse(big, 3, "t.kernel", &k, err, sizeof(err))
+		ok(cf_kernel_parse(big, 3, "t.kernel", 0, &k, err, sizeof(err))
 		    == 0 && shape_is(&k, 1, 1, 1, 2),
 		    "only len bytes are read");
 		cf_kernel_release(&k);
-		ok(cf_kernel_parse("x", 1, "t.kernel", &k, NULL, 0) ==
+		ok(cf_kernel_parse("x", 1, "t.kernel", 0, &k, NULL, 0) ==
 		    CF_EKERNEL, "a NULL errbuf is allowed");
 	}
 	{
 		struct cf_kernel k;
 		const char nul[] = "1 2\0 3\n";
 
-		ok(cf_kernel_parse(nul, sizeof(nul) - 1, "t.kernel", &k, err,
-		    sizeof(err)) == CF_EKERNEL &&
+		ok(cf_kernel_parse(nul, sizeof(nul) - 1, "t.kernel", 0, &k,
+		    err, sizeof(err)) == CF_EKERNEL &&
 		    !strcmp(err, "t.kernel:1:3: expected a number, got '2?'"),
 		    "a NUL byte is an error");
 	}
@@ -381,7 +381,8 @@ round_trip(const struct cf_kernel *k, const char *title)
 		return 0;
 	}
 	fclose(f);
-	if (cf_kernel_parse(buf, len, "written", &r, err, sizeof(err))) {
+	if (cf_kernel_parse(buf, len, "written", k->transposed, &r, err,
+	    sizeof(err))) {
 		diag("%s\n%s", err, buf);
 		free(buf);
 		return 0;
@@ -497,7 +498,7 @@ test_load(void)
 		return;
 	fputs("scale 1/2\n2 4\n6\n", f);
 	fclose(f);
-	ok(cf_kernel_load(path, &k, err, sizeof(err)) == CF_EKERNEL,
+	ok(cf_kernel_load(path, 0, &k, err, sizeof(err)) == CF_EKERNEL,
 	    "load reports parse errors");
 	snprintf(want, sizeof(want), "%s:3:1: row 2 has 1 weights, "
 	    "expected 2", path);
@@ -505,14 +506,14 @@ test_load(void)
 	f = fopen(path, "w");
 	fputs("scale 1/2\n2 4\n", f);
 	fclose(f);
-	ok(cf_kernel_load(path, &k, err, sizeof(err)) == 0 &&
+	ok(cf_kernel_load(path, 0, &k, err, sizeof(err)) == 0 &&
 	    ((float *)k.weight.data)[1] == 2, "load a file");
 	cf_kernel_release(&k);
 	remove(path);
-	ok(cf_kernel_load(path, &k, err, sizeof(err)) == CF_EIO &&
+	ok(cf_kernel_load(path, 0, &k, err, sizeof(err)) == CF_EIO &&
 	    !strcmp(err, "cannot read: No such file or directory"),
 	    "a missing file");
-	ok(cf_kernel_load("/tmp", &k, err, sizeof(err)) == CF_EIO &&
+	ok(cf_kernel_load("/tmp", 0, &k, err, sizeof(err)) == CF_EIO &&
 	    !strcmp(err, "cannot read: Is a directory"), "a directory");
 }
 
@@ -612,8 +613,20 @@ test_presets(void)
 		0.0366328454, 0.111280758, 0.216745321, 0.270682149,
 		0.216745321, 0.111280758, 0.0366328454,
 	};
-	static const double g08[3] = {
-		0.238994266, 0.522011469, 0.238994266,
+	/* cv2.getGaussianKernel(N, 0): tables for N <= 9, then sigma =
+	 * 0.3*((N-1)/2 - 1) + 0.8 (2 for N = 11) */
+	static const double cv1[1] = { 1 }, cv3[3] = { 0.25, 0.5, 0.25 };
+	static const double cv5[5] = { 1. / 16, 4. / 16, 6. / 16, 4. / 16,
+		1. / 16 };
+	static const double cv7[7] = { 1. / 32, 3.5 / 32, 7. / 32, 9. / 32,
+		7. / 32, 3.5 / 32, 1. / 32 };
+	static const double cv9[9] = { 4. / 256, 13. / 256, 30. / 256,
+		51. / 256, 60. / 256, 51. / 256, 30. / 256, 13. / 256,
+		4. / 256 };
+	static const double cv11[11] = {
+		0.00881222929, 0.0271435771, 0.0651140566, 0.121649073,
+		0.176998357, 0.200565414, 0.176998357, 0.121649073,
+		0.0651140566, 0.0271435771, 0.00881222929,
 	};
 	const float *w;
 	size_t i;
@@ -669,21 +682,27 @@ test_presets(void)
 	gauss_is("gaussian:truncate=1", 3, NULL);
 	gauss_is("gaussian:sigma=30,truncate=0.1", 7, NULL);
 	gauss_is("gaussian:sigma=1.2,truncate=2.5", 7, NULL);
-	/* OpenCV's sigma for a size alone: 0.3*((size-1)/2 - 1) + 0.8 */
-	gauss_is("gaussian:size=3", 3, g08);
-	gauss_is("gaussian:size=7", 7, NULL);
+	/* a size alone: OpenCV's getGaussianKernel(size, 0) */
+	gauss_is("gaussian:size=1", 1, cv1);
+	gauss_is("gaussian:size=3", 3, cv3);
+	gauss_is("gaussian:size=5", 5, cv5);
+	gauss_is("gaussian:size=7", 7, cv7);
+	gauss_is("gaussian:size=9", 9, cv9);
+	gauss_is("gaussian:size=11", 11, cv11);
 	gauss_is("gaussian:sigma=100,size=1", 1, NULL);
-	ok(build("gaussian:size=7") == 0 &&
-	    ((float *)st.k[0].weight.data)[24] >
-	    ((float *)st.k[0].weight.data)[0], "gaussian:size=7 peaks");
+	ok(build("gaussian:size=3") == 0 &&
+	    ((float *)st.k[0].weight.data)[4] == 0.25f &&
+	    ((float *)st.k[0].weight.data)[0] == 0.0625f,
+	    "gaussian:size=3 is [1 2 1]^T [1 2 1] / 16 exactly");
 	{
 		struct cf_stage a;
 
-		ok(cf_preset_build("gaussian:sigma=1.4,size=7", &a, err,
+		ok(build("gaussian:size=11") == 0 &&
+		    cf_preset_build("gaussian:sigma=2,size=11", &a, err,
 		    sizeof(err)) == 0 &&
 		    !memcmp(a.k[0].weight.data, st.k[0].weight.data,
-		    49 * sizeof(float)),
-		    "gaussian:size=7 has sigma 1.4");
+		    121 * sizeof(float)),
+		    "gaussian:size=11 has sigma 2");
 		cf_stage_release(&a);
 	}
 	gauss_is("gaussian:170", 1021, NULL);
@@ -877,7 +896,7 @@ test_library(void)
 	fclose(f);
 	for (i = 0; i < sizeof(lib) / sizeof(lib[0]); i++) {
 		snprintf(path, sizeof(path), "filters/%s.kernel", lib[i].name);
-		if (!ok(cf_kernel_load(path, &k, err, sizeof(err)) == 0,
+		if (!ok(cf_kernel_load(path, 0, &k, err, sizeof(err)) == 0,
 		    "library %s loads", lib[i].name)) {
 			diag("%s", err);
 			continue;

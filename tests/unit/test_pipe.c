@@ -145,7 +145,7 @@ preset(struct cf_stage *st, const char *spec)
 {
 	char err[256];
 
-	if (cf_load_spec(spec, st, err, sizeof(err)))
+	if (cf_load_spec(spec, 0, st, err, sizeof(err)))
 		diag("%s: %s", spec, err);
 }
 
