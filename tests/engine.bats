@@ -32,6 +32,45 @@ setup() {
 	assert_eq "$(samples out.pgm)" "1 2 3"
 }
 
+@test "--round: nearest, even, floor and truncate at ties, with their clipping" {
+	# [1 1]/2 - 1 on 0..6 gives -0.5 0.5 1.5 2.5 3.5 4.5
+	printf 'scale 1/2\n1 1\n' > h.kernel
+	pgm 7 1 0 1 2 3 4 5 6 > r.pgm
+	local m want ns
+	for m in nearest:"0 1 2 3 4 5":1 even:"0 0 2 2 4 4":0 \
+	    floor:"0 0 1 2 3 4":1 truncate:"0 0 1 2 3 4":0; do
+		for ns in --no-stream -j1; do
+			run -0 cf "$ns" -v --round "${m%%:*}" --bias -1 \
+			    -k ./h.kernel -p valid -f pnm r.pgm out.pgm
+			want=${m#*:}
+			assert_eq "$(samples out.pgm)" "${want%:*}"
+			# -0.5 is clipped low only where it rounds below 0
+			[[ $output == *"per channel: 0:${m##*:}/0"* ]]
+		done
+	done
+	# at the top: 255.5 is 256 (clipped) to nearest and even, 255 down
+	pgm 2 1 255 255 > w.pgm
+	for m in nearest:1 even:1 floor:0 truncate:0; do
+		run -0 cf -v --round "${m%%:*}" --bias 0.5 -k ./h.kernel \
+		    -p valid -f pnm w.pgm out.pgm
+		assert_eq "$(samples out.pgm)" 255
+		[[ $output == *"per channel: 0:0/${m#*:}"* ]]
+	done
+	# 16-bit output: (k + 0.5) * 257 = 257 k + 128.5, to even or down
+	for m in "even:128 386 642 900 1156 1414" \
+	    "floor:128 385 642 899 1156 1413"; do
+		for ns in --no-stream -j1; do
+			run -0 cf "$ns" --round "${m%%:*}" --depth 16 \
+			    -k ./h.kernel -p valid -f pnm r.pgm o16.pgm
+			assert_eq "$(tail -c 12 o16.pgm | od -An -v --endian=big \
+			    -tu2 | tr -s ' \n' ' ' | sed 's/^ //; s/ $//')" \
+			    "${m#*:}"
+		done
+	done
+	run -2 cf --round up -k box:3 r.pgm out.pgm
+	assert_eq "$output" "convfilter: --round: 'up' is not nearest, even, floor or truncate"
+}
+
 @test "stride and padding give the formula's output shape" {
 	pgm 7 5 $(seq 0 34) > s.pgm
 	printf '1 1 1\n1 1 1\n1 1 1\n' > k3.kernel

@@ -159,6 +159,36 @@ same() {
 	IN=$TOP/samples/chart.png EXT=png same --normalize -k emboss
 }
 
+@test "every --round mode streams alike: plain, scaled, --linear, --normalize, alpha, 16-bit, any -j" {
+	local m j
+	perl -e 'print "P6\n71 45\n65535\n",
+	    pack("n*", map { $_ * 37 % 65536 } 0 .. 71 * 45 * 3 - 1)' > in16.ppm
+	printf 'scale 1/2\n1 1\n' > half.kernel
+	for m in nearest even floor truncate; do
+		same -v --round "$m" -k ./half.kernel
+		same -v --round "$m" -k binomial3
+		same -v --round "$m" -k sobel:x --bias -0.5
+		same -v --round "$m" -k sobel:x --abs --scale 0.37 --bias 3.1
+		same -v --round "$m" -k gaussian:2 --linear
+		same -v --round "$m" -k ./half.kernel -k sobel:y --normalize
+		IN=$TOP/samples/chart.png EXT=png same --round "$m" \
+		    -k gaussian:1 --alpha premultiply
+		IN=$TOP/samples/chart.png EXT=png same --round "$m" \
+		    -k sobel --alpha keep
+		for j in 1 3; do
+			IN=in16.ppm same -j "$j" --round "$m" -k ./half.kernel
+			IN=in16.ppm same -j "$j" --round "$m" -k box:3 --linear
+			same -j "$j" --round "$m" --depth 16 -k gaussian:1
+		done
+	done
+	# the modes do differ on these ties
+	cf --round even -k ./half.kernel "$TOP/samples/photo.png" e.ppm
+	cf --round floor -k ./half.kernel "$TOP/samples/photo.png" f.ppm
+	cf -k ./half.kernel "$TOP/samples/photo.png" n.ppm
+	! cmp -s e.ppm n.ppm
+	! cmp -s f.ppm n.ppm
+}
+
 @test "16-bit data, .npy tensors in and out, and any -j stream alike" {
 	local j
 	perl -e 'print "P6\n71 45\n65535\n",

@@ -51,6 +51,7 @@ enum {
 	OPT_PRINT_KERNEL,
 	OPT_PROGRESS,
 	OPT_QUIET,
+	OPT_ROUND,
 	OPT_SCALE,
 	OPT_STRIP,
 	OPT_SUFFIX,
@@ -97,6 +98,7 @@ static const struct option long_opts[] = {
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "quality", required_argument, NULL, 'q' },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "round", required_argument, NULL, OPT_ROUND },
 	{ "scale", required_argument, NULL, OPT_SCALE },
 	{ "stride", required_argument, NULL, 's' },
 	{ "strip", no_argument, NULL, OPT_STRIP },
@@ -167,6 +169,22 @@ parse_layout(const char *s, struct options *o)
 		    "(e.g. hwc,chw)", s);
 	o->load.npy_layout = (enum cf_npy_layout)in;
 	o->save.npy_hwc = out == CF_NPY_LAYOUT_HWC;
+}
+
+static void
+parse_round(const char *s, struct cf_convert_opts *cv)
+{
+	static const char *const names[] = { "nearest", "even", "floor",
+		"truncate" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i])) {
+			cv->round = (enum cf_round)i;
+			return;
+		}
+	die(EXIT_USAGE, "--round: '%s' is not nearest, even, floor or "
+	    "truncate", s);
 }
 
 void
@@ -347,6 +365,9 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_QUIET:
 			o->quiet = 1;
 			set_quiet(1);
+			break;
+		case OPT_ROUND:
+			parse_round(optarg, &o->convert);
 			break;
 		case OPT_SCALE:
 			o->convert.scale = parse_double("--scale", optarg);

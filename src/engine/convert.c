@@ -2,8 +2,8 @@
  * convert.c - float results to 8-bit pixels, the one lossy step.
  *
  * Everything is done in double on the float sample, so the 8-bit value is
- * the correctly rounded value of the float result (round() ties away from
- * zero); see convert.h for the order of the steps.
+ * the correctly rounded value of the float result, by the rounding mode
+ * (--round); see convert.h for the order of the steps.
  */
 #include <math.h>
 #include <string.h>
@@ -87,30 +87,56 @@ stretch(double v, double lo, double range, double max)
 }
 
 /*
- * v rounded half away from zero, -1 when that is below 0 and max + 1 when
- * above max; NaN is 0.  round() without the libm call: in range,
- * v - trunc(v) is exact; the rounded value is below 0 iff v <= -0.5 and
- * above max iff v >= max + 0.5.
+ * v rounded by mode, -1 when that is below 0 and max + 1 when above max;
+ * NaN is 0.  Without the libm calls: in range, v - trunc(v) is exact.
+ * Ties away from zero: below 0 iff v <= -0.5, above max iff v >= max +
+ * 0.5; ties to even the same but -0.5 (to -0, so 0) and max + 0.5 (max +
+ * 1 is even for 255 and 65535); floor: below 0 iff v < 0; toward zero:
+ * iff v <= -1; both above max iff v >= max + 1.
  */
 static long
-round_clip(double v, double max)
+round_clip(double v, double max, enum cf_round mode)
 {
 	long r;
+	double d;
 
 	if (isnan(v))
 		return 0;
-	if (v <= -0.5)
-		return -1;
-	if (v >= max + 0.5)
-		return (long)max + 1;
-	r = (long)v;
-	return r + (v - (double)r >= 0.5);
+	switch (mode) {
+	case CF_ROUND_EVEN:
+		if (v < -0.5)
+			return -1;
+		if (v >= max + 0.5)
+			return (long)max + 1;
+		r = (long)v;		/* toward zero: 0 for [-0.5, 0) */
+		d = v - (double)r;
+		return r + (d > 0.5 || (d == 0.5 && (r & 1)));
+	case CF_ROUND_FLOOR:
+		if (v < 0)
+			return -1;
+		if (v >= max + 1)
+			return (long)max + 1;
+		return (long)v;
+	case CF_ROUND_TRUNCATE:
+		if (v <= -1)
+			return -1;
+		if (v >= max + 1)
+			return (long)max + 1;
+		return (long)v;
+	default:
+		if (v <= -0.5)
+			return -1;
+		if (v >= max + 0.5)
+			return (long)max + 1;
+		r = (long)v;
+		return r + (v - (double)r >= 0.5);
+	}
 }
 
 long
 cf_convert_pixel(float f, const struct cf_convert_opts *o, double max)
 {
-	return round_clip(cf_convert_value(f, o), max);
+	return round_clip(cf_convert_value(f, o), max, o->round);
 }
 
 long
@@ -120,7 +146,7 @@ cf_convert_pixel_of(double v, const struct cf_convert_opts *o,
 	v = v * o->scale + o->bias;
 	if (norm)
 		v = stretch(v, norm[0], norm[1], max);
-	return round_clip(v, max);
+	return round_clip(v, max, o->round);
 }
 
 long
@@ -131,7 +157,7 @@ cf_convert_sample(float f, const struct cf_convert_opts *o,
 
 	if (norm)
 		v = stretch(v, norm[0], norm[1], max);
-	return round_clip(v, max);
+	return round_clip(v, max, o->round);
 }
 
 float
@@ -162,61 +188,72 @@ cf_convert_row_float(const float *src, size_t n,
 /*
  * The conversion of the default options (no abs, scale 1, bias 0, no
  * --normalize) to 8 or 16 bits, branch-free, so that it vectorises: the
- * same pixels as round_clip.  rintf rounds to nearest, ties to even;
- * f - rintf(f) is exact (the two are within a factor of two, or the
- * rounding is 0), so a tie rounded down shows as exactly 0.5 and goes
- * up, away from zero (negative ties are clipped anyway).  floor(f + 0.5)
- * would not do: 0.5 - 2^-25 + 0.5 rounds to 1 in float.  At and beyond
- * the ends the value is clamped and counted as round_clip clips it; NaN
- * is 0.
+ * same pixels as round_clip.  Ties away from zero: rintf rounds to
+ * nearest, ties to even; f - rintf(f) is exact (the two are within a
+ * factor of two, or the rounding is 0), so a tie rounded down shows as
+ * exactly 0.5 and goes up, away from zero (negative ties are clipped
+ * anyway).  floor(f + 0.5) would not do: 0.5 - 2^-25 + 0.5 rounds to 1
+ * in float.  Ties to even is rintf itself, floor floorf, toward zero
+ * truncf.  At and beyond the ends the value is clamped and counted as
+ * round_clip clips it; NaN is 0.  mode is a constant in each caller.
  */
-static CF_HOT void
-plain8(const float *restrict src, size_t n, uint8_t *restrict d,
-    uint64_t *low, uint64_t *high)
+static inline __attribute__((always_inline)) float
+plain_round(float f, enum cf_round mode, float top, uint32_t *nl,
+    uint32_t *nh)
 {
-	uint32_t nl = 0, nh = 0;
-	float f, r;
-	size_t i;
+	float r;
 
-	for (i = 0; i < n; i++) {
-		f = src[i];
+	switch (mode) {
+	case CF_ROUND_EVEN:
+		r = rintf(f);
+		*nl += f < -0.5f;
+		*nh += f >= top - 0.5f;
+		break;
+	case CF_ROUND_FLOOR:
+		r = floorf(f);
+		*nl += f < 0.0f;
+		*nh += f >= top;
+		break;
+	case CF_ROUND_TRUNCATE:
+		r = truncf(f);
+		*nl += f <= -1.0f;
+		*nh += f >= top;
+		break;
+	default:
 		/* to nearest, and a tie (f - r exactly 0.5) away from 0 */
 		r = rintf(f);
 		r += f - r == 0.5f ? 1.0f : 0.0f;
-		r = r < 0.0f ? 0.0f : r;
-		r = r > 255.0f ? 255.0f : r;
-		r = f == f ? r : 0.0f;		/* NaN */
-		nl += f <= -0.5f;
-		nh += f >= 255.5f;
-		d[i] = (uint8_t)(int32_t)r;
+		*nl += f <= -0.5f;
+		*nh += f >= top - 0.5f;
 	}
-	*low += nl;
-	*high += nh;
+	r = r < 0.0f ? 0.0f : r;
+	r = r > top - 1.0f ? top - 1.0f : r;
+	return f == f ? r : 0.0f;		/* NaN */
 }
 
-static CF_HOT void
-plain16(const float *restrict src, size_t n, uint16_t *restrict d,
-    uint64_t *low, uint64_t *high)
-{
-	uint32_t nl = 0, nh = 0;
-	float f, r;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		f = src[i];
-		/* to nearest, and a tie (f - r exactly 0.5) away from 0 */
-		r = rintf(f);
-		r += f - r == 0.5f ? 1.0f : 0.0f;
-		r = r < 0.0f ? 0.0f : r;
-		r = r > 65535.0f ? 65535.0f : r;
-		r = f == f ? r : 0.0f;
-		nl += f <= -0.5f;
-		nh += f >= 65535.5f;
-		d[i] = (uint16_t)(int32_t)r;
-	}
-	*low += nl;
-	*high += nh;
+#define PLAIN(name, type, top, mode)					\
+static CF_HOT void							\
+name(const float *restrict src, size_t n, type *restrict d,		\
+    uint64_t *low, uint64_t *high)					\
+{									\
+	uint32_t nl = 0, nh = 0;					\
+	size_t i;							\
+									\
+	for (i = 0; i < n; i++)						\
+		d[i] = (type)(int32_t)plain_round(src[i], mode, top, &nl,	\
+		    &nh);						\
+	*low += nl;							\
+	*high += nh;							\
 }
+
+PLAIN(plain8, uint8_t, 256.0f, CF_ROUND_NEAREST)
+PLAIN(plain8_even, uint8_t, 256.0f, CF_ROUND_EVEN)
+PLAIN(plain8_floor, uint8_t, 256.0f, CF_ROUND_FLOOR)
+PLAIN(plain8_trunc, uint8_t, 256.0f, CF_ROUND_TRUNCATE)
+PLAIN(plain16, uint16_t, 65536.0f, CF_ROUND_NEAREST)
+PLAIN(plain16_even, uint16_t, 65536.0f, CF_ROUND_EVEN)
+PLAIN(plain16_floor, uint16_t, 65536.0f, CF_ROUND_FLOOR)
+PLAIN(plain16_trunc, uint16_t, 65536.0f, CF_ROUND_TRUNCATE)
 
 void
 cf_convert_row(const float *src, size_t n, const struct cf_convert_opts *o,
@@ -231,10 +268,18 @@ cf_convert_row(const float *src, size_t n, const struct cf_convert_opts *o,
 	/* rows of at most 2^32 samples: the counts fit */
 	if (!o->abs && o->scale == 1 && o->bias == 0 && !norm && step == 1 &&
 	    n <= UINT32_MAX) {
+		static void (*const p8[])(const float *restrict, size_t,
+		    uint8_t *restrict, uint64_t *, uint64_t *) = {
+			plain8, plain8_even, plain8_floor, plain8_trunc };
+		static void (*const p16[])(const float *restrict, size_t,
+		    uint16_t *restrict, uint64_t *, uint64_t *) = {
+			plain16, plain16_even, plain16_floor, plain16_trunc };
+		unsigned m = (unsigned)o->round < 4 ? (unsigned)o->round : 0;
+
 		if (d16)
-			plain16(src, n, d16, low, high);
+			p16[m](src, n, d16, low, high);
 		else
-			plain8(src, n, d8, low, high);
+			p8[m](src, n, d8, low, high);
 		return;
 	}
 	for (i = 0; i < n; i++) {

@@ -8,7 +8,9 @@
  *   normalize:  v = (v - min) * 255 / (max - min) per channel, where min
  *               and max are taken after the steps above; a constant
  *               channel becomes 0            (--normalize)
- *   round:      to nearest, ties away from zero (C round())
+ *   round:      by the rounding mode (--round): to nearest, ties away
+ *               from zero (C round(), the default); to nearest, ties to
+ *               even (rint()); down (floor()); toward zero (trunc())
  *   clamp:      to 0..255
  * (0..65535 in place of 0..255 for 16-bit output, cf_convert_to_u16).
  * Arithmetic is in double, so the 8-bit value is the correctly rounded
@@ -21,11 +23,20 @@
 
 #include "base/tensor.h"
 
+/* The rounding of the last step; NEAREST (0) is the default. */
+enum cf_round {
+	CF_ROUND_NEAREST,	/* ties away from zero */
+	CF_ROUND_EVEN,		/* ties to even */
+	CF_ROUND_FLOOR,		/* toward minus infinity */
+	CF_ROUND_TRUNCATE,	/* toward zero */
+};
+
 struct cf_convert_opts {
 	int abs;
 	double scale;		/* 1 = unchanged */
 	double bias;		/* 0 = unchanged */
 	int normalize;
+	enum cf_round round;
 };
 
 #define CF_CONVERT_OPTS_DEFAULT { .scale = 1.0 }
@@ -109,6 +120,35 @@ cf_convert_value(double v, const struct cf_convert_opts *o)
 	if (o->abs && v < 0)
 		v = -v;
 	return v * o->scale + o->bias;
+}
+
+/*
+ * The rounding of round_mode (an enum cf_round) of x, clamped to
+ * [-1, top] by the caller (top = max + 1), as an integer in -1..top:
+ * -1 and top stand for values clipped low and high.  Branch-free for a
+ * constant mode; exact for |x| < 2^51.  The one formula of the rounding
+ * boundaries, which the streaming engine's certification uses
+ * (stream_strip.c): two values with the same result have every value
+ * between them with it too (monotone).
+ */
+static inline int
+cf_round_clamped(double x, int round_mode)
+{
+	const double magic = 6755399441055744.0;	/* 1.5 * 2^52 */
+
+	switch (round_mode) {
+	case CF_ROUND_EVEN:
+		/* adding and subtracting 1.5 * 2^52 rounds to even */
+		return (int)((x + magic) - magic);
+	case CF_ROUND_FLOOR:
+		return (int)(x + 1.0) - 1;
+	case CF_ROUND_TRUNCATE:
+		/* (-1, 0) goes to 0; -1 stays */
+		return x <= -1.0 ? -1 : (int)x;
+	default:
+		/* ties away from zero: -0.5 to -1, n + 0.5 to n + 1 */
+		return (int)(x + 1.5) - 1 - (x == -0.5);
+	}
 }
 
 #endif

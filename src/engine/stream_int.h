@@ -59,6 +59,7 @@ struct eng {
 	size_t co, cg, opg;	/* conv output channels; inputs, outputs/group */
 	size_t ho, wo, kh, kw, sh, sw, dh, dw, pt, pleft, pw;
 	int pairs;		/* rows in pairs: stride and dilation 1 */
+	int exact;		/* one kernel whose float sums are exact */
 	enum cf_pad_mode mode;
 	float padv;
 	double maxv;		/* 255 or 65535 */

@@ -343,6 +343,7 @@ stream_setup(struct eng *e, const struct cf_stream_job *j, char *errbuf,
 			    "streaming engine");
 			return err;
 		}
+	e->exact = e->nk == 1 && e->pl[0].exact;
 	for (o = 0; o < e->co; o++) {
 		es = e->pl[0].err[o];
 		s = e->pl[0].sum[o];

@@ -127,13 +127,14 @@ clip(const struct eng *e, struct scratch *s, size_t ch, long r)
 /*
  * The pixel of each approximation a[j] (the magnitude of a[j], b[j] when
  * b), or INT_MIN when the reference's value may round otherwise: v is
- * within m of the reference's converted value, so when floor(x + 0.5)
- * is the same at v - m and v + m, so is the reference's rounding.  -1 and
- * max + 1 stand for values clipped low and high.
+ * within m of the reference's converted value, so when the rounding
+ * (cf_round_clamped, monotone) is the same at v - m and v + m, so is the
+ * reference's.  -1 and max + 1 stand for values clipped low and high.
+ * mode is a constant in each caller, so each has its own loop.
  */
-static CF_HOT size_t
-certify(const float *restrict a, size_t n, double m0, double m1, double top,
-    double sc, double bias, int *restrict px)
+static inline __attribute__((always_inline)) size_t
+certify_mode(const float *restrict a, size_t n, double m0, double m1,
+    double top, double sc, double bias, int *restrict px, int mode)
 {
 	double v, lo, hi, m;
 	int fl, fh, max = (int)top - 1;
@@ -150,14 +151,58 @@ certify(const float *restrict a, size_t n, double m0, double m1, double top,
 		lo = lo <= top ? lo : top;
 		hi = hi <= top ? hi : top;
 		hi = hi >= -1.0 ? hi : -1.0;
-		/* floor(x + 0.5) for x >= -1, exact in double here */
-		fl = (int)(lo + 1.5);
-		fh = (int)(hi + 1.5);
-		px[j] = fl == fh ? fl - 1 : INT_MIN;
+		fl = cf_round_clamped(lo, mode);
+		fh = cf_round_clamped(hi, mode);
+		px[j] = fl == fh && v == v ? fl : INT_MIN;
 		special += (unsigned)px[j] > (unsigned)max;
 	}
 	/* the samples to clip or to recompute */
 	return special;
+}
+
+static CF_HOT size_t
+certify_near(const float *restrict a, size_t n, double m0, double m1,
+    double top, double sc, double bias, int *restrict px)
+{
+	return certify_mode(a, n, m0, m1, top, sc, bias, px, CF_ROUND_NEAREST);
+}
+
+static CF_HOT size_t
+certify_even(const float *restrict a, size_t n, double m0, double m1,
+    double top, double sc, double bias, int *restrict px)
+{
+	return certify_mode(a, n, m0, m1, top, sc, bias, px, CF_ROUND_EVEN);
+}
+
+static CF_HOT size_t
+certify_floor(const float *restrict a, size_t n, double m0, double m1,
+    double top, double sc, double bias, int *restrict px)
+{
+	return certify_mode(a, n, m0, m1, top, sc, bias, px, CF_ROUND_FLOOR);
+}
+
+static CF_HOT size_t
+certify_trunc(const float *restrict a, size_t n, double m0, double m1,
+    double top, double sc, double bias, int *restrict px)
+{
+	return certify_mode(a, n, m0, m1, top, sc, bias, px,
+	    CF_ROUND_TRUNCATE);
+}
+
+static size_t
+certify(const float *restrict a, size_t n, double m0, double m1, double top,
+    double sc, double bias, int *restrict px, enum cf_round mode)
+{
+	switch (mode) {
+	case CF_ROUND_EVEN:
+		return certify_even(a, n, m0, m1, top, sc, bias, px);
+	case CF_ROUND_FLOOR:
+		return certify_floor(a, n, m0, m1, top, sc, bias, px);
+	case CF_ROUND_TRUNCATE:
+		return certify_trunc(a, n, m0, m1, top, sc, bias, px);
+	default:
+		return certify_near(a, n, m0, m1, top, sc, bias, px);
+	}
 }
 
 /*
@@ -165,13 +210,17 @@ certify(const float *restrict a, size_t n, double m0, double m1, double top,
  * time.  v = a[j] is exact, clamped to [-2, 258] (which keeps the
  * decision); r = rint(v) and v - r are exact, and v is farther than m
  * from every n + 0.5 iff |v - r| < 0.5 - m; then r is the reference's
- * rounding, clipped when outside 0..255.  m is widened by 2^-14 for the
- * float rounding of m itself and of 0.5 - m.  Sums never overflow
- * (plan_init), so a[j] is never NaN.
+ * rounding to nearest, ties either way, clipped when outside 0..255.
+ * For floor and toward zero the boundaries are the integers: with r =
+ * floor(v) (trunc(v)), v - r is exact and v is farther than m from
+ * every integer iff ||v - r| - 0.5| < 0.5 - m (conservative at 0 for
+ * toward zero, which has no boundary there).  m is widened by 2^-14 for
+ * the float rounding of m itself, of 0.5 - m and of |v - r| - 0.5.
+ * Sums never overflow (plan_init), so a[j] is never NaN.
  */
-static CF_HOT size_t
-certify8(const float *restrict a, size_t n, double m0, double m1,
-    int *restrict px)
+static inline __attribute__((always_inline)) size_t
+certify8_mode(const float *restrict a, size_t n, double m0, double m1,
+    int *restrict px, int mode)
 {
 	float mf = (float)(m0 + 0x1p-14 + 0x1p-20), v, r, m;
 	float mr = (float)(m1 * (1 + 0x1p-20));
@@ -182,11 +231,50 @@ certify8(const float *restrict a, size_t n, double m0, double m1,
 		v = a[j] <= 258.0f ? a[j] : 258.0f;
 		v = v >= -2.0f ? v : -2.0f;
 		m = mf + mr * fabsf(v);
-		r = rintf(v);
-		px[j] = fabsf(v - r) < 0.5f - m ? (int)r : INT_MIN;
+		if (mode == CF_ROUND_FLOOR || mode == CF_ROUND_TRUNCATE) {
+			r = mode == CF_ROUND_FLOOR ? floorf(v) : truncf(v);
+			px[j] = fabsf(fabsf(v - r) - 0.5f) < 0.5f - m ?
+			    (int)r : INT_MIN;
+		} else {
+			r = rintf(v);
+			px[j] = fabsf(v - r) < 0.5f - m ? (int)r : INT_MIN;
+		}
 		special += (unsigned)px[j] > 255u;
 	}
 	return special;
+}
+
+static CF_HOT size_t
+certify8_near(const float *restrict a, size_t n, double m0, double m1,
+    int *restrict px)
+{
+	return certify8_mode(a, n, m0, m1, px, CF_ROUND_NEAREST);
+}
+
+static CF_HOT size_t
+certify8_floor(const float *restrict a, size_t n, double m0, double m1,
+    int *restrict px)
+{
+	return certify8_mode(a, n, m0, m1, px, CF_ROUND_FLOOR);
+}
+
+static CF_HOT size_t
+certify8_trunc(const float *restrict a, size_t n, double m0, double m1,
+    int *restrict px)
+{
+	return certify8_mode(a, n, m0, m1, px, CF_ROUND_TRUNCATE);
+}
+
+static size_t
+certify8(const float *restrict a, size_t n, double m0, double m1,
+    int *restrict px, enum cf_round mode)
+{
+	/* away from every n + 0.5, both roundings to nearest agree */
+	if (mode == CF_ROUND_FLOOR)
+		return certify8_floor(a, n, m0, m1, px);
+	if (mode == CF_ROUND_TRUNCATE)
+		return certify8_trunc(a, n, m0, m1, px);
+	return certify8_near(a, n, m0, m1, px);
 }
 
 /* a[j] = the magnitude of a[j], b[j], and |a[j]| for --abs: the steps
@@ -274,12 +362,25 @@ round_block(const struct eng *e, struct scratch *s, float *a,
 		round_levels(e, s, a, o, i, j0, n, px);
 		return;
 	}
-	if (!e->j->out16 && e->j->cv->scale == 1 && e->j->cv->bias == 0 ?
-	    !certify8(a, n, e->margin[o], e->mrel[o], px) :
+	/*
+	 * Exact sums converted exactly are the reference's value: no
+	 * margin.  Floor and toward zero need it, having their boundaries
+	 * at the integers that integer kernels give everywhere.
+	 */
+	if (e->exact && e->j->cv->scale == 1 && e->j->cv->bias == 0 &&
+	    (e->j->cv->round == CF_ROUND_FLOOR ||
+	    e->j->cv->round == CF_ROUND_TRUNCATE)) {
+		if (!certify(a, n, 0, 0, e->maxv + 1, 1, 0, px,
+		    e->j->cv->round))
+			return;
+	} else if (!e->j->out16 && e->j->cv->scale == 1 &&
+	    e->j->cv->bias == 0 ?
+	    !certify8(a, n, e->margin[o], e->mrel[o], px, e->j->cv->round) :
 	    !certify(a, n, e->margin[o], e->mrel[o], e->maxv + 1,
-	    e->j->cv->scale, e->j->cv->bias, px))
+	    e->j->cv->scale, e->j->cv->bias, px, e->j->cv->round))
 		return;
-	/* eight at a time, a branch per eight: specials are rare */
+	/* the clipped and the unsure, eight at a time, a branch per
+	 * eight: specials are rare */
 	for (j = 0; j < n; j += 8) {
 		end = j + 8 < n ? j + 8 : n;
 		for (any = 0, k = j; k < end; k++)
@@ -484,8 +585,8 @@ run_v2(const struct eng *e, struct scratch *s, int q, size_t o, size_t si,
  */
 /* The pixels of [lo, hi] of the converted values, as certify() tells
  * them: the same pixel for both ends, or INT_MIN. */
-static inline int
-pixel_span(double lo, double hi, double top)
+static inline __attribute__((always_inline)) int
+pixel_span(double lo, double hi, double top, int mode)
 {
 	int fl, fh;
 
@@ -493,15 +594,16 @@ pixel_span(double lo, double hi, double top)
 	lo = lo <= top ? lo : top;
 	hi = hi <= top ? hi : top;
 	hi = hi >= -1.0 ? hi : -1.0;
-	fl = (int)(lo + 1.5);
-	fh = (int)(hi + 1.5);
-	return fl == fh ? fl - 1 : INT_MIN;
+	fl = cf_round_clamped(lo, mode);
+	fh = cf_round_clamped(hi, mode);
+	return fl == fh ? fl : INT_MIN;
 }
 
 /* The quotients' interval for the default conversion, branch-free. */
 static CF_HOT void
 premult_plain(const float *restrict c, const float *restrict al,
-    const double *restrict m, size_t n, double mx, int *restrict px)
+    const double *restrict m, size_t n, double mx, int mode,
+    int *restrict px)
 {
 	double mc, ma, c0, c1, a0, a1, lo, hi, q0, q1, q2, q3, r0, r1;
 	size_t j;
@@ -531,7 +633,7 @@ premult_plain(const float *restrict c, const float *restrict al,
 		hi = q3 > hi ? q3 : hi;
 		lo -= fabs(lo) * 0x1p-45 + 0x1p-60;
 		hi += fabs(hi) * 0x1p-45 + 0x1p-60;
-		r = pixel_span(lo, hi, mx + 1);
+		r = pixel_span(lo, hi, mx + 1, mode);
 		px[j] = al[j] - ma > 0 ? r : INT_MIN;
 	}
 }
@@ -552,7 +654,7 @@ round_premult(const struct eng *e, struct scratch *s, const float *c,
 		m[1] = e->mrel[o];
 		m[2] = e->margin[ao];
 		m[3] = e->mrel[ao];
-		premult_plain(c, al, m, n, mx, px);
+		premult_plain(c, al, m, n, mx, (int)cv->round, px);
 		for (j = 0; j < n; j++) {
 			if (px[j] == INT_MIN) {
 				fc = ref_value(e, s, o, i, j0 + j);

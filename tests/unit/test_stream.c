@@ -406,6 +406,7 @@ test_grid(void)
 			t.cv.abs = conv == 1 || kind == K_SOBEL;
 			t.cv.scale = conv == 2 ? 0.37 : 1.0;
 			t.cv.bias = conv == 2 ? 3.1 : 0.0;
+			t.cv.round = (enum cf_round)(n / 45 % 4);
 			t.threads = 1 + (int)(n % 3);
 			/* kept alpha: a depthwise stage keeping the size */
 			t.keep = (t.c == 2 || t.c == 4) && kind != K_BANK &&
@@ -495,7 +496,7 @@ test_ties(void)
 	cf_stage_release(&st);
 
 	/* the same kind of kernel over many rows of many values */
-	for (rc = 0, i = 0; i < 3; i++) {
+	for (rc = 0, i = 0; i < 12; i++) {
 		static const float ws[] = { 0.1f, 0.7f, 0.3f };
 		int k;
 
@@ -507,17 +508,19 @@ test_ties(void)
 		t.threads = 2;
 		t.p = p0;
 		t.cv = cv0;
+		t.cv.round = (enum cf_round)(i / 3);	/* every mode */
 		memset(&st, 0, sizeof(st));
 		st.kind = CF_STAGE_CONV;
 		st.nkernels = 1;
 		cf_kernel_init_depthwise(&st.k[0], 3, 5);
 		w = st.k[0].weight.data;
 		for (k = 0; k < 15; k++)
-			w[k] = ws[i];
+			w[k] = ws[i % 3];
 		rc += check(&t, &st);
 		cf_stage_release(&st);
 	}
-	ok(rc == 0, "0.1, 0.7 and 0.3 box kernels: streamed == reference");
+	ok(rc == 0, "0.1, 0.7 and 0.3 box kernels, every rounding mode: "
+	    "streamed == reference");
 }
 
 /*
