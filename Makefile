@@ -7,7 +7,7 @@
 #   make deps       install the Debian build and test packages if missing
 #   make sanitize   make check under ASan + UBSan + LSan (clang)
 #   make fuzz       build the libFuzzer targets and seeds in build-fuzz/
-#   make fuzz-smoke run each fuzzer FUZZ_TIME (30) seconds; fail on a crash
+#   make fuzz-smoke run each fuzzer FUZZ_TIME (15) seconds; fail on a crash
 #   make memcheck   a representative subset under valgrind, zero errors
 #   make install    honours prefix (or PREFIX), DESTDIR, INSTALL_PROGRAM
 #                   and INSTALL_DATA; the kernel directory compiled in
@@ -29,7 +29,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 PKG_CONFIG ?= pkg-config
 BATS ?= bats
-PKGS = libpng libjpeg zlib
+PKGS = libpng libjpeg zlib libtiff-4 libwebp libwebpmux libwebpdemux
 
 # Build directory and binary; `make sanitize` uses its own.
 B ?= build
@@ -47,7 +47,7 @@ LIBS = $(PKG_LIBS) -lm -pthread
 # The layers (src/README): base <- io <- kernels <- engine <- cli.  The
 # first four make the internal library; the command line links it.
 BASE = base/err base/parallel base/tensor
-IO = io/img io/img_util io/png io/jpeg io/pnm io/npy
+IO = io/img io/img_util io/png io/jpeg io/pnm io/npy io/tiff io/webp
 KERNELS = kernels/kernel kernels/stage kernels/peers kernels/presets \
 	kernels/load
 ENGINE = engine/conv engine/conv_geom engine/conv_ref engine/conv_band engine/conv_fast engine/conv_transpose \
@@ -119,7 +119,7 @@ FORCE:
 # Stop with one clear line when a library is missing.
 pkgcheck:
 	@$(PKG_CONFIG) --exists $(PKGS) 2>/dev/null || { \
-	  echo "convfilter: missing build packages: pkg-config cannot find $(PKGS) (run 'make deps' or apt-get install pkg-config libpng-dev libjpeg-dev zlib1g-dev)" >&2; \
+	  echo "convfilter: missing build packages: pkg-config cannot find $(PKGS) (run 'make deps' or apt-get install pkg-config libpng-dev libjpeg-dev zlib1g-dev libtiff-dev libwebp-dev)" >&2; \
 	  exit 1; }
 
 check: check-layers $(BIN) $(UNIT_TESTS) $(TOOLS)
@@ -144,7 +144,8 @@ demo: $(BIN)
 	@echo "demo: wrote $$(ls demo | wc -l) images into demo/"
 
 # Debian packages for building and testing; installed only when missing.
-DEPS_PKGS = gcc make pkg-config libpng-dev libjpeg-dev zlib1g-dev bats mandoc parallel
+DEPS_PKGS = gcc make pkg-config libpng-dev libjpeg-dev zlib1g-dev bats mandoc parallel \
+	libtiff-dev libwebp-dev libtiff-tools webp libvips-tools
 deps:
 	@missing=; for p in $(DEPS_PKGS); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -167,8 +168,8 @@ sanitize:
 # the seeds; `make fuzz-smoke` runs each target FUZZ_TIME seconds and fails
 # on any crash, leak, timeout or sanitizer report (the reproducer is left
 # in build-fuzz/ as crash-*, leak-*, timeout-* or oom-*).
-FUZZ_TARGETS = fuzz_img fuzz_kernel
-FUZZ_TIME ?= 30
+FUZZ_TARGETS = fuzz_img fuzz_kernel fuzz_tiff fuzz_webp
+FUZZ_TIME ?= 15
 FUZZ_SAN = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=all
 FUZZ_OPTS = -max_total_time=$(FUZZ_TIME) -rss_limit_mb=2048 -timeout=10 \
@@ -182,12 +183,12 @@ fuzz-build: $(FUZZ_TARGETS:%=$(B)/%) $(B)/mkfixture $(B)/mkbad
 	tests/fuzz/seeds.sh $(CURDIR)/$(B)/mkfixture $(CURDIR)/$(B)/mkbad \
 	  $(B)/seeds
 
-$(B)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB)
+$(B)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_img.c $(LIB)
 	$(CC) $(CF_CPPFLAGS) $(CF_CFLAGS) $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) \
 	  -fsanitize=fuzzer -o $@ $< $(LIB) $(LIBS)
 
 fuzz-smoke: fuzz
-	@for t in img kernel; do \
+	@for t in $(FUZZ_TARGETS:fuzz_%=%); do \
 	  echo "== fuzz_$$t for $(FUZZ_TIME) s"; \
 	  rm -rf build-fuzz/corpus-$$t; mkdir -p build-fuzz/corpus-$$t; \
 	  build-fuzz/fuzz_$$t $(FUZZ_OPTS) -artifact_prefix=build-fuzz/ \

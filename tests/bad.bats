@@ -85,7 +85,9 @@ clean_fail() {
 @test "the bad corpus is there: PNG, JPEG, PNM, kernels and lenient files" {
 	local n
 	for n in png-cut-chunk png-ihdr- png-crc- png-bomb jpeg-sof- jpeg-prog \
-	    jpeg-scans pnm-maxval kernel-nan lenient-jpeg lenient-png; do
+	    jpeg-scans pnm-maxval kernel-nan lenient-jpeg lenient-png \
+	    tiff-cut-strip tiff-tile- tiff-1x1-bytecount-4g paged-tiff-ifd-loop \
+	    tiff-strip-offset webp-lying-size webp-animated; do
 		compgen -G "$BAD/$n*" > /dev/null || {
 			echo "no $n* file"; false; }
 	done
@@ -95,15 +97,16 @@ clean_fail() {
 @test "every bad image fails cleanly: exit 1, one line, no output" {
 	local f bad=
 	for f in "$BAD"/*; do
-		case ${f##*/} in *.kernel) continue ;; esac
-		clean_fail "${f##*/}" -k identity "$f" || bad=1
+		case ${f##*/} in *.kernel) continue ;; paged-*) f="--page 1 $f" ;; esac
+		clean_fail "${f##*/}" -k identity $f || bad=1
 	done
 	[ -z "$bad" ]
 }
 
 @test "every bad image fails cleanly from stdin too" {
 	local f bad= rc
-	for f in "$BAD"/png-* "$BAD"/jpeg-* "$BAD"/pnm-*; do
+	for f in "$BAD"/png-* "$BAD"/jpeg-* "$BAD"/pnm-* "$BAD"/tiff-* \
+	    "$BAD"/webp-*; do
 		rc=0
 		limited "$CONVFILTER" -k identity - out.png < "$f" \
 		    > stdout.txt 2> stderr.txt || rc=$?
@@ -233,5 +236,57 @@ clean_fail() {
 	# the tEXt chunk of the sound twin of lenient-png-crc-text.png
 	run -1 cf -k identity "$BAD/lenient-png-crc-text.png" out.png
 	assert_eq "$output" "convfilter: '$BAD/lenient-png-crc-text.png': tEXt: CRC error"
+	no_file out.png
+}
+
+@test "hostile TIFF: the messages say what is wrong" {
+	local f want
+	while IFS='|' read -r f want; do
+		run -1 limited "$CONVFILTER" -k identity "$BAD/$f" out.png
+		assert_eq "$output" "convfilter: '$BAD/$f': $want"
+	done <<-'EOF'
+	tiff-cut-strip.tif|truncated TIFF strip
+	tiff-strip-offset-past-end.tif|truncated TIFF strip
+	tiff-tile-cut.tif|truncated TIFF tile
+	tiff-tile-65536x65536.tif|TIFF tile 65536x65536 is too large
+	tiff-huge-100000x100000.tif|image is 100000x100000, over the 128000000-pixel limit (--max-pixels)
+	tiff-bps3.tif|unsupported TIFF samples of 3 bits (1, 2, 4, 8, 16 and float load)
+	tiff-unknown-compression.tif|TIFF compression 4242 is not supported
+	EOF
+	no_file out.png
+}
+
+@test "a 1x1 TIFF claiming a 4 GB strip fails in 64 MB of address space" {
+	local f
+	for f in tiff-1x1-bytecount-4g.tif tiff-1x1-bytecount-4g-lzw.tif \
+	    tiff-tile-65536x65536.tif; do
+		clean_fail "$f" -k identity "$BAD/$f"
+		case $CONVFILTER in *-san) continue ;; esac
+		run -1 bash -c 'ulimit -v 65536; exec "$CONVFILTER" -k identity "$1" o.png' \
+		    _ "$BAD/$f"
+		[[ $output == "convfilter: '$BAD/$f': "* ]]
+		[ "${#lines[@]}" = 1 ]
+	done
+}
+
+@test "an IFD loop: page 0 loads, --page 1 and on fail cleanly" {
+	local f=$BAD/paged-tiff-ifd-loop.tif
+	run -0 cf -k identity "$f" p0.pgm
+	run -1 limited "$CONVFILTER" --page 1 -k identity "$f" p1.pgm
+	assert_eq "$output" "convfilter: '$f': --page 1: the TIFF has 1 page (the first is 0)"
+	run -1 limited "$CONVFILTER" --page 9999 -k identity - p1.pgm < "$f"
+	[[ $output == "convfilter: '-': --page 9999: "* ]]
+	no_file p1.pgm
+}
+
+@test "a WebP whose RIFF size lies costs only the bytes there are" {
+	local f=$BAD/webp-lying-size.webp
+	run -1 limited "$CONVFILTER" -k identity "$f" out.png
+	assert_eq "$output" "convfilter: '$f': truncated WebP data (84 of 2147483640 bytes)"
+	f=$BAD/webp-16384x16384.webp
+	run -1 limited "$CONVFILTER" -k identity "$f" out.png
+	assert_eq "$output" "convfilter: '$f': image is 16384x16384, over the 128000000-pixel limit (--max-pixels)"
+	run -1 limited "$CONVFILTER" -k identity "$BAD/riff-wave.webp" out.png
+	assert_eq "$output" "convfilter: '$BAD/riff-wave.webp': not a WebP file (a RIFF file of another kind)"
 	no_file out.png
 }

@@ -21,7 +21,7 @@ imgs() {
 	run -1 --separate-stderr cf -k box:3 -j 4 -o out in/*.pgm
 	assert_eq "$output" ""
 	assert_eq "${#stderr_lines[@]}" 2
-	assert_eq "${stderr_lines[0]}" "convfilter: 'in/img-17.pgm': not a PNG, JPEG, PNM or NPY file"
+	assert_eq "${stderr_lines[0]}" "convfilter: 'in/img-17.pgm': not a PNG, JPEG, PNM, NPY, TIFF or WebP file"
 	assert_eq "${stderr_lines[1]}" "convfilter: 49 done, 1 failed"
 	assert_eq "$(ls out | wc -l)" 49
 	no_file out/img-17.pgm

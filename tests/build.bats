@@ -54,7 +54,7 @@ load test_helper
 
 @test "the build stops with one line naming the packages when pkg-config cannot find them" {
 	run -2 make -C "$TOP" PKG_CONFIG=false B="$BATS_TEST_TMPDIR/b" BIN="$BATS_TEST_TMPDIR/cf"
-	[[ $output == *"convfilter: missing build packages: pkg-config cannot find libpng libjpeg zlib (run 'make deps' or apt-get install pkg-config libpng-dev libjpeg-dev zlib1g-dev)"* ]]
+	[[ $output == *"convfilter: missing build packages: pkg-config cannot find libpng libjpeg zlib libtiff-4 libwebp libwebpmux libwebpdemux (run 'make deps' or apt-get install pkg-config libpng-dev libjpeg-dev zlib1g-dev libtiff-dev libwebp-dev)"* ]]
 	no_file "$BATS_TEST_TMPDIR/cf"
 }
 

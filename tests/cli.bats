@@ -55,7 +55,7 @@ setup() {
 
 @test "an output name whose format cannot be told is a usage error" {
 	run -2 cf -k box in.pgm out.xyz
-	[ "$output" = "convfilter: 'out.xyz': cannot tell the output format from the name (use -f png|jpeg|pnm|pam|npy)" ]
+	[ "$output" = "convfilter: 'out.xyz': cannot tell the output format from the name (use -f png|jpeg|pnm|pam|npy|tiff|webp)" ]
 	no_file out.xyz
 }
 
@@ -97,7 +97,7 @@ setup() {
 	run -2 cf --scale nan in.pgm out.png
 	[ "$output" = "convfilter: --scale: 'nan' is not a finite number" ]
 	run -2 cf -f gif in.pgm out.png
-	[ "$output" = "convfilter: --format: 'gif' is not png, jpeg, pnm, pam or npy" ]
+	[ "$output" = "convfilter: --format: 'gif' is not png, jpeg, pnm, pam, npy, tiff or webp" ]
 	no_file out.png
 }
 

@@ -329,13 +329,13 @@ png_exact() {
 @test "wrong magic and empty input are rejected with exact messages" {
 	echo 'hello world' > text.png
 	run -1 cf -k identity text.png out.png
-	assert_eq "$output" "convfilter: 'text.png': not a PNG, JPEG, PNM or NPY file"
+	assert_eq "$output" "convfilter: 'text.png': not a PNG, JPEG, PNM, NPY, TIFF or WebP file"
 	: > empty.png
 	run -1 cf -k identity empty.png out.png
 	assert_eq "$output" "convfilter: 'empty.png': empty input"
 	printf '\211PN' > short.png
 	run -1 cf -k identity short.png out.png
-	assert_eq "$output" "convfilter: 'short.png': not a PNG, JPEG, PNM or NPY file"
+	assert_eq "$output" "convfilter: 'short.png': not a PNG, JPEG, PNM, NPY, TIFF or WebP file"
 	run -1 bash -c '"$CONVFILTER" -k identity - out.png < /dev/null'
 	assert_eq "$output" "convfilter: '-': empty input"
 	no_file out.png

@@ -1,7 +1,7 @@
 #!/bin/sh
 # memcheck.sh CONVFILTER MKFIXTURE MKBAD - run a representative subset of
 # convfilter under valgrind memcheck: identity, box and sobel on PNG,
-# JPEG and PNM, a chain, stdout output, and a few error paths (corrupt
+# JPEG, PNM, TIFF and WebP, a chain, stdout output, and a few error paths (corrupt
 # input, a hostile header, a bad kernel file, a full disk).  Every run
 # must give its expected exit status and valgrind must report no error
 # and no definite, indirect or possible leak (memory still reachable at
@@ -15,6 +15,9 @@ trap 'rm -rf "$tmp"' EXIT
 "$mkfixture" jpeg rgb 24 16 "$tmp/in.jpg"
 "$mkfixture" jpeg progressive 24 16 "$tmp/prog.jpg"
 printf 'P6\n3 2\n255\n0123456789abcdefgh' > "$tmp/in.ppm"
+"$cf" -k identity "$tmp/in.png" "$tmp/in.tif"
+"$cf" -k identity "$tmp/in16.png" "$tmp/in16.tif"
+"$cf" -k identity "$tmp/in.png" "$tmp/in.webp"
 mkdir "$tmp/bad"
 "$mkbad" "$tmp/bad"
 
@@ -39,7 +42,8 @@ check() {
 	fi
 }
 
-for img in in.png in16.png in.jpg prog.jpg in.ppm; do
+for img in in.png in16.png in.jpg prog.jpg in.ppm in.tif in16.tif \
+    in.webp; do
 	for k in identity box sobel; do
 		check 0 -k "$k" "$tmp/$img" "$tmp/out.png"
 	done
@@ -50,9 +54,14 @@ check 0 -k sharpen -f pnm "$tmp/in.ppm" -
 check 0 --lenient -k identity "$tmp/bad/lenient-jpeg-cut-data.jpg" \
     "$tmp/out.png"
 check 0 --print-kernel -k sobel
+check 0 -k box "$tmp/in16.tif" "$tmp/out.tif"
+check 0 -k box --lossless "$tmp/in.tif" "$tmp/out.webp"
+check 0 -k identity -f tiff "$tmp/in.webp" -
 for f in png-cut-inside2.png png-crc-idat.png png-ihdr-100000x100000.png \
     png-bomb-big.png jpeg-sof-ncomp0.jpg lenient-jpeg-prog-cut-mid.jpg \
-    jpeg-scans-2112.jpg pnm-above-maxval.pgm pnm-p7-huge.pam; do
+    jpeg-scans-2112.jpg pnm-above-maxval.pgm pnm-p7-huge.pam \
+    tiff-cut-strip.tif tiff-lzw-garbage.tif tiff-tile-65536x65536.tif \
+    tiff-no-strip-offsets.tif webp-garbage.webp webp-lying-size.webp; do
 	check 1 -k identity "$tmp/bad/$f" "$tmp/out.png"
 done
 check 1 -k "$tmp/bad/kernel-nan.kernel" "$tmp/in.png" "$tmp/out.png"

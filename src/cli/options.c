@@ -35,6 +35,7 @@ enum {
 	OPT_JPEG_OPTIMIZE,
 	OPT_JSON,
 	OPT_LENIENT,
+	OPT_LOSSLESS,
 	OPT_LINEAR,
 	OPT_LIST_KERNELS,
 	OPT_MAX_PIXELS,
@@ -46,6 +47,7 @@ enum {
 	OPT_NPY_DTYPE,
 	OPT_NPY_LAYOUT,
 	OPT_OUTPUT_PADDING,
+	OPT_PAGE,
 	OPT_PAD_MODE,
 	OPT_PNG_LEVEL,
 	OPT_PRINT_KERNEL,
@@ -55,6 +57,7 @@ enum {
 	OPT_SCALE,
 	OPT_STRIP,
 	OPT_SUFFIX,
+	OPT_TIFF_COMPRESSION,
 	OPT_TRANSPOSE,
 };
 
@@ -80,6 +83,7 @@ static const struct option long_opts[] = {
 	{ "kernel", required_argument, NULL, 'k' },
 	{ "lenient", no_argument, NULL, OPT_LENIENT },
 	{ "linear", no_argument, NULL, OPT_LINEAR },
+	{ "lossless", no_argument, NULL, OPT_LOSSLESS },
 	{ "list-kernels", no_argument, NULL, OPT_LIST_KERNELS },
 	{ "max-pixels", required_argument, NULL, OPT_MAX_PIXELS },
 	{ "max-scans", required_argument, NULL, OPT_MAX_SCANS },
@@ -92,6 +96,7 @@ static const struct option long_opts[] = {
 	{ "output-dir", required_argument, NULL, 'o' },
 	{ "output-padding", required_argument, NULL, OPT_OUTPUT_PADDING },
 	{ "pad-mode", required_argument, NULL, OPT_PAD_MODE },
+	{ "page", required_argument, NULL, OPT_PAGE },
 	{ "padding", required_argument, NULL, 'p' },
 	{ "png-level", required_argument, NULL, OPT_PNG_LEVEL },
 	{ "print-kernel", no_argument, NULL, OPT_PRINT_KERNEL },
@@ -103,6 +108,7 @@ static const struct option long_opts[] = {
 	{ "stride", required_argument, NULL, 's' },
 	{ "strip", no_argument, NULL, OPT_STRIP },
 	{ "suffix", required_argument, NULL, OPT_SUFFIX },
+	{ "tiff-compression", required_argument, NULL, OPT_TIFF_COMPRESSION },
 	{ "transpose", no_argument, NULL, OPT_TRANSPOSE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
@@ -306,6 +312,9 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_LINEAR:
 			o->linear = 1;
 			break;
+		case OPT_LOSSLESS:
+			o->save.lossless = 1;
+			break;
 		case OPT_LIST_KERNELS:
 			o->list_kernels = 1;
 			break;
@@ -352,6 +361,10 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_PAD_MODE:
 			parse_pad_mode(optarg, &o->conv);
 			break;
+		case OPT_PAGE:
+			o->load.page = (uint32_t)parse_long("--page", optarg,
+			    0, 65535);
+			break;
 		case OPT_PNG_LEVEL:
 			o->save.png_level = (int)parse_long("--png-level",
 			    optarg, 0, 9);
@@ -378,6 +391,17 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_SUFFIX:
 			o->batch.suffix = optarg;
 			o->batch_mode = 1;
+			break;
+		case OPT_TIFF_COMPRESSION:
+			if (!strcmp(optarg, "deflate"))
+				o->save.tiff_compression = CF_TIFF_DEFLATE;
+			else if (!strcmp(optarg, "lzw"))
+				o->save.tiff_compression = CF_TIFF_LZW;
+			else if (!strcmp(optarg, "none"))
+				o->save.tiff_compression = CF_TIFF_NONE;
+			else
+				die(EXIT_USAGE, "--tiff-compression: '%s' is "
+				    "not none, lzw or deflate", optarg);
 			break;
 		case OPT_TRANSPOSE:
 			o->conv.transpose = 1;

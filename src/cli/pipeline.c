@@ -237,8 +237,12 @@ filter_opts(const struct options *o, const struct cf_stage *stages,
 	fo->alpha = o->alpha;
 	fo->linear = o->linear;
 	fo->wide = r->dtype == CF_U16 || o->depth == 16;
-	/* floats where the format holds them (.npy), unless --npy-dtype */
-	fo->out = fmt->dtypes & CF_DTYPE_BIT(CF_F32) && !o->npy_u8 ?
+	/* floats where the format holds them: .npy unless --npy-dtype;
+	 * a format that holds 16-bit pixels too (TIFF) from float input
+	 * only, unless --depth */
+	fo->out = fmt->dtypes & CF_DTYPE_BIT(CF_F32) && !o->npy_u8 &&
+	    (!(fmt->dtypes & CF_DTYPE_BIT(CF_U16)) ||
+	    (r->dtype == CF_F32 && !o->depth)) ?
 	    CF_F32 : fo->wide ? CF_U16 : CF_U8;
 	fo->out_channels = fmt->channels;
 	fo->out_alpha = fmt->alpha;

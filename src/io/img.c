@@ -42,6 +42,13 @@ const struct cf_img_format cf_img_formats[] = {
 	{ .name = "npy", .label = "NPY",
 	  .exts = { "npy" }, .dtypes = B(CF_U8) | B(CF_F32),
 	  .alpha = 1, .codec = &cf_codec_npy },
+	/* floats only from float input (cli/pipeline.c) */
+	{ .name = "tiff", .label = "TIFF", .exts = { "tif", "tiff" },
+	  .dtypes = B(CF_U8) | B(CF_U16) | B(CF_F32), .alpha = 1,
+	  .streams = 1, .codec = &cf_codec_tiff },
+	{ .name = "webp", .label = "WebP", .exts = { "webp" },
+	  .dtypes = B(CF_U8), .channels = 4, .alpha = 1,
+	  .codec = &cf_codec_webp },
 	{ .name = NULL },
 };
 
@@ -57,7 +64,23 @@ sniff(const unsigned char *buf, size_t n)
 	return NULL;
 }
 
-/* "not a PNG, JPEG, PNM or NPY file": every codec that reads, by the
+/* --page N past 0 for a codec whose files have one page: a message. */
+static int
+one_page(const struct cf_img_codec *codec, uint32_t page, char *errbuf,
+    size_t errlen)
+{
+	const struct cf_img_format *f;
+
+	if (!page || codec->pages)
+		return 0;
+	for (f = cf_img_formats; f->name && f->codec != codec; f++)
+		;
+	snprintf(errbuf, errlen, "--page %" PRIu32 ": %s files have one "
+	    "page (0)", page, f->name ? f->label : "its");
+	return CF_EINVAL;
+}
+
+/* "not a PNG, JPEG, PNM, NPY, TIFF or WebP file": every codec that reads, by the
  * label of its first format. */
 static void
 not_known(char *errbuf, size_t errlen)
@@ -207,6 +230,8 @@ cf_img_reader_open(FILE *f, const struct cf_load_opts *o,
 		err = CF_EFORMAT;
 		goto out;
 	}
+	if ((err = one_page(codec, lo.page, errbuf, errlen)))
+		goto out;
 	if (codec->open_reader)
 		err = codec->open_reader(f, magic, n, &lo, r, errbuf, errlen);
 	else
@@ -589,6 +614,8 @@ cf_img_probe(FILE *f, const struct cf_load_opts *o, size_t *shape,
 		not_known(errbuf, errlen);
 		return CF_EFORMAT;
 	}
+	if ((err = one_page(codec, o ? o->page : 0, errbuf, errlen)))
+		return err;
 	if ((err = codec->probe(&p, o, shape, errbuf, errlen)))
 		return err;
 	return cf_img_check_size(shape[2], shape[1], o, errbuf, errlen);

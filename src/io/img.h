@@ -66,6 +66,9 @@ struct cf_load_opts {
 	/* How a 3-d .npy image is laid out (--npy-layout); AUTO reads
 	 * [C, H, W] but refuses an array that looks like [H, W, C]. */
 	enum cf_npy_layout npy_layout;
+	/* The page of a multi-page file (TIFF) to read, 0 the first
+	 * (--page); other formats have only page 0. */
+	uint32_t page;
 };
 
 /*
@@ -101,6 +104,13 @@ struct cf_save_opts {
 	int jpeg_optimize;
 	/* .npy images written [H, W, C] instead of [C, H, W]. */
 	int npy_hwc;
+	/* TIFF: the compression (--tiff-compression); deflate and LZW
+	 * with a horizontal (or floating-point) predictor. */
+	enum cf_tiff_compression {
+		CF_TIFF_DEFLATE, CF_TIFF_NONE, CF_TIFF_LZW
+	} tiff_compression;
+	/* WebP: lossless (--lossless; quality 100 is lossless too). */
+	int lossless;
 };
 
 #define CF_SAVE_OPTS_DEFAULT { .quality = 90, .png_level = 6, .threads = 1 }

@@ -76,12 +76,17 @@ struct cf_img_codec {
 	/* The shape [C, H, W] the reader would give, from the header. */
 	int (*probe)(struct cf_img_peek *p, const struct cf_load_opts *o,
 	    size_t *shape, char *errbuf, size_t errlen);
+	/* Its files hold pages (o->page picks one); else --page > 0 is
+	 * an error. */
+	int pages;
 };
 
 extern const struct cf_img_codec cf_codec_png;
 extern const struct cf_img_codec cf_codec_jpeg;
 extern const struct cf_img_codec cf_codec_pnm;
 extern const struct cf_img_codec cf_codec_npy;
+extern const struct cf_img_codec cf_codec_tiff;
+extern const struct cf_img_codec cf_codec_webp;
 
 /* Shared by the codecs: the EXIF orientation (1..8) in an APP1 payload
  * of n bytes ("Exif\0\0" and a TIFF header), 0 when none or malformed;

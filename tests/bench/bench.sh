@@ -10,7 +10,7 @@
 # installed here.  Timing is never asserted.
 #
 # Environment: BENCH_RUNS (default 3; big cases use fewer), BENCH_CASES
-# (default: every case, "F F100 W1 ... W15 A"), BENCH_DATA (bench-data),
+# (default: every case, "F F100 W1 ... W15 T1 T2 A"), BENCH_DATA (bench-data),
 # BENCH_SHARP=0 to leave sharp out.
 #
 # Peer commands and the work they do (so the comparison is fair):
@@ -40,7 +40,7 @@ CF=${1:-$TOP/convfilter}
 case $CF in /*) ;; *) CF=$(pwd)/$CF ;; esac
 DATA=${BENCH_DATA:-$TOP/bench-data}
 RUNS=${BENCH_RUNS:-3}
-CASES=${BENCH_CASES:-F F100 W1 W2 W3 W4 W5 W6 W6a W7 W8 W9 W10 W11 W12 W13 W14 W15 A}
+CASES=${BENCH_CASES:-F F100 W1 W2 W3 W4 W5 W6 W6a W7 W8 W9 W10 W11 W12 W13 W14 W15 T1 T2 A}
 OUT=$DATA/out
 RES=$DATA/results.tsv
 
@@ -96,6 +96,16 @@ gen "$DATA/rgba.png" "$CF" -k identity "$DATA/rgba.pam" "$DATA/rgba.png"
 case " $CASES " in *" W7 "*|*" F100 "*)
 	gen "$DATA/big.ppm" sh -c \
 	    "'$DATA/mkphoto' -s 7 10000 10000 > '$DATA/big.ppm'" ;;
+esac
+case " $CASES " in *" T1 "*)
+	gen "$DATA/photo16.tif" "$CF" --depth 16 -k identity \
+	    "$DATA/photo.ppm" "$DATA/photo16.tif" ;;
+esac
+case " $CASES " in *" T2 "*)
+	[ -s "$DATA/big.ppm" ] || "$DATA/mkphoto" -s 7 10000 10000 > \
+	    "$DATA/big.ppm"
+	gen "$DATA/big.tif" "$CF" -k identity "$DATA/big.ppm" \
+	    "$DATA/big.tif" ;;
 esac
 case " $CASES " in *" W8 "*)
 	if [ ! -s "$DATA/jpgs/199.jpg" ]; then
@@ -310,6 +320,22 @@ for c in $CASES; do
 		[ -z "$VIPS" ] || run W7 vips 1 vips gaussblur "$B" \
 		    "$OUT/w7v.ppm" 2
 		rm -f "$OUT/w7.ppm" "$OUT/w7v.ppm"
+		;;
+	T1)
+		# 24 MP 16-bit RGB TIFF (Deflate, predictor), read and written
+		T=$DATA/photo16.tif
+		run T1 convfilter "$RUNS" "$CF" -k gaussian:2 "$T" \
+		    "$OUT/t1.tif"
+		[ -z "$VIPS" ] || run T1 vips "$RUNS" vips gaussblur "$T" \
+		    "$OUT/t1v.tif[compression=deflate,predictor=horizontal]" 2
+		;;
+	T2)
+		# 100 MP striped TIFF: the peak RSS is the point (streamed)
+		T=$DATA/big.tif
+		run T2 convfilter 1 "$CF" -k gaussian:2 "$T" "$OUT/t2.tif"
+		[ -z "$VIPS" ] || run T2 vips 1 vips gaussblur "$T" \
+		    "$OUT/t2v.tif[compression=deflate,predictor=horizontal]" 2
+		rm -f "$OUT/t2.tif" "$OUT/t2v.tif"
 		;;
 	A)
 		# a 15x15 arbitrary kernel; engine time ~ its median minus the

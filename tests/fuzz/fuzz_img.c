@@ -24,6 +24,13 @@
 #include "io/img.h"
 #include "kernels/presets.h"
 
+/* fuzz_tiff.c and fuzz_webp.c include this file for one format only:
+ * FUZZ_ONLY(data, size) says whether an input is theirs; FUZZ_PAGES
+ * lets the last byte pick the page too. */
+#ifndef FUZZ_ONLY
+#define FUZZ_ONLY(d, n) 1
+#endif
+
 /* Encode what loaded (small images only) in every format that holds it,
  * to memory. */
 static void
@@ -70,6 +77,9 @@ load(const uint8_t *data, size_t size, int lenient)
 	o.max_pixels = 4u << 20;
 	o.lenient = lenient;
 	o.keep16 = data[size - 1] & 1;
+#ifdef FUZZ_PAGES
+	o.page = data[size - 1] >> 3 & 3;
+#endif
 	if (!(f = fmemopen((void *)data, size, "rb")))
 		return -1;
 	if ((rc = cf_img_load_meta(f, &o, &img, &meta, err,
@@ -145,7 +155,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (size == 0)
+	if (size == 0 || !FUZZ_ONLY(data, size))
 		return 0;
 	if (load(data, size, 0))
 		load(data, size, 1);

@@ -6,7 +6,8 @@
  * Every file written into DIR must be rejected by convfilter with exit 1,
  * one message line and no output, quickly and in bounded memory.  Files
  * named lenient-* hold corrupt but recoverable data: rejected by default,
- * loaded with --lenient and one warning.  Files named *.kernel are kernel
+ * loaded with --lenient and one warning.  Files named paged-* load as
+ * their first page and must fail with --page 1.  Files named *.kernel are kernel
  * files (used with -k), the rest are images.  The corpus is written at
  * test time, never committed: it is deterministic and takes well under a
  * second.
@@ -559,6 +560,269 @@ make_text(void)
 	    "shape 2 5 1 1\n1 2 3 4 5\n6 7 8 9 10\n");
 }
 
+/* ---- TIFF, little endian, written by hand ---- */
+
+struct tag {
+	uint16_t id, type;	/* 3 SHORT, 4 LONG */
+	uint32_t count, value;	/* value, or an offset when count > 1 */
+};
+
+static void
+le16(unsigned char *p, uint32_t v)
+{
+	p[0] = v;
+	p[1] = v >> 8;
+}
+
+static void
+le32(unsigned char *p, uint32_t v)
+{
+	le16(p, v);
+	le16(p + 2, v >> 16);
+}
+
+/*
+ * Header, the IFD at 8 (tags sorted by the caller, next IFD next), then
+ * data at 8 + IFD size: returns the file in b; the data's offset is
+ * tiff_data_at(ntags).
+ */
+static uint32_t
+tiff_data_at(size_t ntags)
+{
+	return (uint32_t)(8 + 2 + 12 * ntags + 4);
+}
+
+static void
+tiff_build(struct buf *b, const struct tag *t, size_t n, uint32_t next,
+    const void *data, size_t len)
+{
+	unsigned char h[8] = { 'I', 'I', 42, 0 }, e[12];
+	size_t i;
+
+	le32(h + 4, 8);
+	add(b, h, 8);
+	le16(e, (uint32_t)n);
+	add(b, e, 2);
+	for (i = 0; i < n; i++) {
+		le16(e, t[i].id);
+		le16(e + 2, t[i].type);
+		le32(e + 4, t[i].count);
+		if (t[i].type == 3 && t[i].count == 1) {
+			le16(e + 8, t[i].value);
+			le16(e + 10, 0);
+		} else
+			le32(e + 8, t[i].value);
+		add(b, e, 12);
+	}
+	le32(e, next);
+	add(b, e, 4);
+	add(b, data, len);
+}
+
+/* A W x H 8-bit gray striped TIFF, one strip; tags overridable. */
+static void
+tiff_gray(const char *name, uint32_t w, uint32_t h, uint16_t comp,
+    uint32_t off_delta, uint32_t bytecount, size_t cut, uint32_t next,
+    const void *data, size_t len)
+{
+	struct tag t[] = {
+		{ 256, 4, 1, w }, { 257, 4, 1, h }, { 258, 3, 1, 8 },
+		{ 259, 3, 1, comp }, { 262, 3, 1, 1 }, { 273, 4, 1, 0 },
+		{ 277, 3, 1, 1 }, { 278, 4, 1, h }, { 279, 4, 1, bytecount },
+	};
+	struct buf b = { 0 };
+
+	t[5].value = tiff_data_at(9) + off_delta;
+	tiff_build(&b, t, 9, next, data, len);
+	put(name, b.p, cut && cut < b.n ? cut : b.n);
+	free(b.p);
+}
+
+static void
+make_tiff(void)
+{
+	static unsigned char px[64 * 64];
+	struct buf b = { 0 };
+	size_t i;
+
+	for (i = 0; i < sizeof(px); i++)
+		px[i] = (unsigned char)(i * 7);
+	tiff_gray("tiff-cut-strip.tif", 8, 8, 1, 0, 64,
+	    tiff_data_at(9) + 40, 0, px, 64);
+	tiff_gray("tiff-cut-header.tif", 8, 8, 1, 0, 64, 6, 0, px, 64);
+	tiff_gray("tiff-cut-ifd.tif", 8, 8, 1, 0, 64, 40, 0, px, 64);
+	tiff_gray("tiff-strip-offset-past-end.tif", 8, 8, 1, 0x7fffff00u, 64,
+	    0, 0, px, 64);
+	/* 1x1 with a 4 GB strip byte count, compressed so it is read */
+	tiff_gray("tiff-1x1-bytecount-4g.tif", 1, 1, 8, 0, 0xffffffffu, 0, 0,
+	    px, 64);
+	tiff_gray("tiff-1x1-bytecount-4g-lzw.tif", 1, 1, 5, 0, 0xffffffffu,
+	    0, 0, px, 64);
+	tiff_gray("tiff-lzw-garbage.tif", 64, 64, 5, 0, 4096, 0, 0, px,
+	    4096);
+	tiff_gray("tiff-deflate-garbage.tif", 64, 64, 8, 0, 4096, 0, 0, px,
+	    4096);
+	tiff_gray("tiff-packbits-short.tif", 64, 64, 32773, 0, 100, 0, 0,
+	    "\x7f", 1);
+	tiff_gray("tiff-huge-100000x100000.tif", 100000, 100000, 1, 0, 64, 0,
+	    0, px, 64);
+	tiff_gray("tiff-zero-width.tif", 0, 8, 1, 0, 64, 0, 0, px, 64);
+	tiff_gray("tiff-unknown-compression.tif", 8, 8, 4242, 0, 64, 0, 0, px,
+	    64);
+	{
+		/* the IFD offset in the header points past the end */
+		struct buf c = { 0 };
+		unsigned char h[8] = { 'I', 'I', 42, 0, 0xf0, 0xff, 0xff,
+		    0x7f };
+
+		add(&c, h, 8);
+		add(&c, px, 64);
+		put("tiff-ifd-offset-past-end.tif", c.p, c.n);
+		free(c.p);
+	}
+	{
+		/* an odd bit depth, a CMYK image, zero samples per pixel */
+		struct tag t[] = {
+			{ 256, 4, 1, 8 }, { 257, 4, 1, 8 }, { 258, 3, 1, 3 },
+			{ 259, 3, 1, 1 }, { 262, 3, 1, 1 }, { 273, 4, 1, 0 },
+			{ 277, 3, 1, 1 }, { 278, 4, 1, 8 }, { 279, 4, 1, 64 },
+		};
+
+		t[5].value = tiff_data_at(9);
+		tiff_build(&b, t, 9, 0, px, 64);
+		put("tiff-bps3.tif", b.p, b.n);
+		b.n = 0;
+		t[2].value = 8;
+		t[4].value = 5;	/* separated (CMYK) with one sample */
+		tiff_build(&b, t, 9, 0, px, 64);
+		put("tiff-cmyk-1-sample.tif", b.p, b.n);
+		b.n = 0;
+		t[2].value = 4;
+		t[4].value = 3;	/* palette without a colormap */
+		tiff_build(&b, t, 9, 0, px, 64);
+		put("tiff-palette-no-colormap.tif", b.p, b.n);
+		b.n = 0;
+		t[2].value = 8;
+		t[4].value = 1;
+		t[6].value = 0;
+		tiff_build(&b, t, 9, 0, px, 64);
+		put("tiff-spp0.tif", b.p, b.n);
+		b.n = 0;
+		/* no StripOffsets */
+		t[6].value = 1;
+		memmove(&t[5], &t[6], 3 * sizeof(t[0]));
+		tiff_build(&b, t, 8, 0, px, 64);
+		put("tiff-no-strip-offsets.tif", b.p, b.n);
+		b.n = 0;
+	}
+	{
+		/* tiled: 1x1 with a 65536x65536 tile (4 GB), and a tile
+		 * whose offsets are missing */
+		struct tag t[] = {
+			{ 256, 4, 1, 1 }, { 257, 4, 1, 1 }, { 258, 3, 1, 8 },
+			{ 259, 3, 1, 1 }, { 262, 3, 1, 1 }, { 277, 3, 1, 1 },
+			{ 322, 4, 1, 65536 }, { 323, 4, 1, 65536 },
+			{ 324, 4, 1, 0 }, { 325, 4, 1, 64 },
+		};
+
+		t[8].value = tiff_data_at(10);
+		tiff_build(&b, t, 10, 0, px, 64);
+		put("tiff-tile-65536x65536.tif", b.p, b.n);
+		b.n = 0;
+		t[6].value = t[7].value = 16;
+		t[9].value = 256;	/* the tile's 256 bytes are not there */
+		tiff_build(&b, t, 10, 0, px, 64);
+		put("tiff-tile-cut.tif", b.p, b.n);
+		b.n = 0;
+		t[6].value = 17;	/* not a multiple of 16 */
+		tiff_build(&b, t, 10, 0, px, 64);
+		put("tiff-tile-width-17.tif", b.p, b.n);
+		b.n = 0;
+	}
+	free(b.p);
+	/* an IFD loop: page 0 loads (its next IFD is itself); --page 1 and
+	 * on must fail (tests/bad.bats) */
+	tiff_gray("paged-tiff-ifd-loop.tif", 8, 8, 1, 0, 64, 0, 8, px, 64);
+}
+
+/* ---- WebP (RIFF), by hand: a VP8L header is 5 bytes ---- */
+
+static void
+webp_file(const char *name, uint32_t riff_size, const char *fourcc,
+    const unsigned char *chunk, uint32_t clen, size_t cut)
+{
+	struct buf b = { 0 };
+	unsigned char h[8];
+
+	add(&b, "RIFF", 4);
+	le32(h, riff_size);
+	add(&b, h, 4);
+	add(&b, "WEBP", 4);
+	add(&b, fourcc, 4);
+	le32(h, clen);
+	add(&b, h, 4);
+	add(&b, chunk, clen);
+	if (clen % 2)
+		add(&b, "", 1);
+	put(name, b.p, cut && cut < b.n ? cut : b.n);
+	free(b.p);
+}
+
+/* A VP8L header: signature, 14-bit width - 1 and height - 1, alpha,
+ * version 0. */
+static void
+vp8l(unsigned char *p, uint32_t w, uint32_t h, int alpha)
+{
+	uint32_t bits = (w - 1) | (h - 1) << 14 | (uint32_t)alpha << 28;
+
+	p[0] = 0x2f;
+	le32(p + 1, bits);
+}
+
+static void
+make_webp(void)
+{
+	unsigned char c[64] = { 0 }, x[10] = { 0 };
+	uint32_t n = sizeof(c);
+
+	vp8l(c, 16, 16, 0);
+	memset(c + 5, 0xa5, sizeof(c) - 5);
+	webp_file("webp-garbage.webp", 4 + 8 + n, "VP8L", c, n, 0);
+	/* the RIFF size lies: 2 GB */
+	webp_file("webp-lying-size.webp", 0x7ffffff0u, "VP8L", c, n, 0);
+	{
+		/* chunk size larger than the file */
+		struct buf b = { 0 };
+		unsigned char h[4];
+
+		add(&b, "RIFF", 4);
+		le32(h, 4 + 8 + 64);
+		add(&b, h, 4);
+		add(&b, "WEBPVP8L", 8);
+		le32(h, 0x7ffffff0u);
+		add(&b, h, 4);
+		add(&b, c, 64);
+		put("webp-lying-chunk-size.webp", b.p, b.n);
+		free(b.p);
+	}
+	webp_file("webp-cut.webp", 4 + 8 + n, "VP8L", c, n, 20);
+	vp8l(c, 16384, 16384, 1);
+	webp_file("webp-16384x16384.webp", 4 + 8 + n, "VP8L", c, n, 0);
+	/* VP8X, animation flag, 64x64 canvas, and no frames */
+	x[0] = 0x02;
+	x[4] = 63;
+	x[7] = 63;
+	webp_file("webp-animated.webp", 4 + 8 + 10, "VP8X", x, 10, 0);
+	{
+		struct buf b = { 0 };
+
+		add(&b, "RIFF\x16\0\0\0WAVEfmt \x0a\0\0\0", 20);
+		add(&b, x, 10);
+		put("riff-wave.webp", b.p, b.n);
+		free(b.p);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -568,5 +832,7 @@ main(int argc, char **argv)
 	make_png();
 	make_jpeg();
 	make_text();
+	make_tiff();
+	make_webp();
 	return 0;
 }
