@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "engine/alpha.h"
+#include "engine/hot.h"
 #include "engine/levels.h"
 
 /* A float's place among all floats, as an integer (-0 just below +0). */
@@ -48,19 +49,16 @@ cf_levels_possible(const struct cf_convert_opts *cv)
 	    isfinite(cv->scale) && isfinite(cv->bias);
 }
 
-/* The index n of the last threshold at or below key k (of float v). */
+/* The index n of the last threshold at or below key k. */
 static size_t
-find(const struct cf_levels *l, float v, int64_t k)
+find(const struct cf_levels *l, int64_t k)
 {
-	size_t lo = 0, hi = (size_t)l->max + 3, mid, b;
+	size_t lo = 0, hi = (size_t)l->max + 3, mid;
+	const struct cf_levels_bucket *b;
 
-	if (v >= 0 && v < l->max) {
-		/* at most one threshold in a bucket; the product's rounding
-		 * may miss the bucket by one */
-		b = (size_t)((double)v * l->scale);
-		b -= b && k < l->kstart[b];
-		b += b + 1 < l->nb && k >= l->kstart[b + 1];
-		return l->lev[b] + (k >= l->thr[b]);
+	if (k >= 0 && (uint64_t)k >> l->shift < l->nb) {
+		b = &l->b[(uint64_t)k >> l->shift];
+		return b->lev + (k >= b->thr);
 	}
 	/* t[lo] <= k < t[hi] */
 	while (hi - lo > 1) {
@@ -78,9 +76,7 @@ cf_levels_init(struct cf_levels *l, const struct cf_convert_opts *cv,
     double max)
 {
 	size_t n, nt = (size_t)max + 3, b, lv = 0;
-	int64_t lo, hi, mid, kb;
-	double gap;
-	float x;
+	int64_t lo, hi, mid, k0, k1, gap;
 
 	memset(l, 0, sizeof(*l));
 	l->cv = cv;
@@ -104,47 +100,44 @@ cf_levels_init(struct cf_levels *l, const struct cf_convert_opts *cv,
 		l->t[n] = lo;
 	}
 	l->t[nt] = INT64_MAX;
-	/* buckets narrower than the closest two thresholds in [0, max),
-	 * each with its level from two floats below its start and the one
-	 * threshold it may hold */
-	gap = max;
+	/* buckets of keys narrower than the closest two thresholds of
+	 * [0, max), so that each holds at most one */
+	gap = INT64_MAX;
 	for (n = 2; n < nt; n++)
-		if (unkey(l->t[n]) > 0 && unkey(l->t[n - 1]) >= 0 &&
-		    unkey(l->t[n]) < max && (double)unkey(l->t[n]) -
-		    unkey(l->t[n - 1]) < gap)
-			gap = (double)unkey(l->t[n]) - unkey(l->t[n - 1]);
-	/* at most 20 MB of buckets: else no table */
-	if (!(gap > 2 * max / (1 << 20))) {
+		if (unkey(l->t[n - 1]) >= 0 && unkey(l->t[n]) < max &&
+		    l->t[n] - l->t[n - 1] < gap)
+			gap = l->t[n] - l->t[n - 1];
+	for (l->shift = 0; l->shift < 31 && (int64_t)2 << l->shift <= gap;
+	    l->shift++)
+		;
+	l->nb = ((uint64_t)key((float)max) >> l->shift) + 1;
+	/* at most 16 MB of buckets: else no table */
+	if (l->nb > (2u << 20)) {
 		cf_levels_release(l);
 		return CF_EINVAL;
 	}
-	l->nb = (size_t)(2 * max / gap) + 1;
-	l->scale = (double)l->nb / max;
-	if (!(l->lev = malloc(l->nb * sizeof(*l->lev))) ||
-	    !(l->thr = malloc(l->nb * sizeof(*l->thr))) ||
-	    !(l->kstart = malloc((l->nb + 1) * sizeof(*l->kstart)))) {
+	if (!(l->b = malloc(l->nb * sizeof(*l->b)))) {
 		cf_levels_release(l);
 		return CF_ENOMEM;
 	}
+	/* below 0, down to two floats above the last threshold there */
+	for (n = 1, l->zlo = -INFINITY; n < nt && l->t[n] < 0; n++)
+		l->zlo = unkey(l->t[n] + 3);
+	if (l->zlo > 0)
+		l->zlo = 0;
 	for (b = 0; b < l->nb; b++) {
-		x = (float)((double)b * max / (double)l->nb);
-		kb = l->kstart[b] = key(x) - 2;
-		while (l->t[lv + 1] <= kb)
+		k0 = (int64_t)(b << l->shift);
+		k1 = (int64_t)((b + 1) << l->shift);
+		while (l->t[lv + 1] < k0)
 			lv++;
-		l->lev[b] = (uint32_t)lv;
-		/* the next threshold, if it is before the next bucket's start
-		 * (from its two floats below), else none */
-		x = (float)((double)(b + 1) * max / (double)l->nb);
-		l->thr[b] = l->t[lv + 1] < key(x) - 2 ? l->t[lv + 1] :
-		    INT64_MAX;
-		if (lv + 2 <= nt && l->t[lv + 2] < key(x) - 2)
-			l->nb = 0;	/* two in one bucket: never */
+		l->b[b].lev = (uint32_t)lv;
+		l->b[b].thr = l->t[lv + 1] < k1 ? (uint32_t)l->t[lv + 1] :
+		    UINT32_MAX;
+		if (lv + 2 <= nt && l->t[lv + 2] < k1) {
+			cf_levels_release(l);	/* two in one: never */
+			return CF_EINVAL;
+		}
 	}
-	if (!l->nb) {
-		cf_levels_release(l);
-		return CF_EINVAL;
-	}
-	l->kstart[l->nb] = INT64_MAX;
 	return 0;
 }
 
@@ -152,9 +145,7 @@ void
 cf_levels_release(struct cf_levels *l)
 {
 	free(l->t);
-	free(l->lev);
-	free(l->thr);
-	free(l->kstart);
+	free(l->b);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -166,7 +157,7 @@ cf_levels_pixel(const struct cf_levels *l, float v)
 
 	if (v != v)
 		return 0;
-	n = find(l, v, k);
+	n = find(l, k);
 	if ((n && k - l->t[n] < 2) || l->t[n + 1] - k <= 2)
 		return reference(l, v);
 	return (long)n - 1;
@@ -186,10 +177,57 @@ cf_levels_span(const struct cf_levels *l, double lo, double hi)
 	a = (float)lo;
 	ka = key(a) - 1;
 	kb = key((float)hi) + 1;
-	n = find(l, a, ka);
+	n = find(l, ka);
 	if ((n && ka - l->t[n] < 2) || l->t[n + 1] - kb <= 2)
 		return LONG_MIN;
 	return (long)n - 1;
+}
+
+/* The bits of f: its key when f >= 0. */
+static uint32_t
+bits(float f)
+{
+	uint32_t b;
+
+	memcpy(&b, &f, sizeof(b));
+	return b;
+}
+
+/*
+ * The common case of cf_levels_span_row, without a branch, so that it
+ * vectorises: [lo, hi] non-negative, and (ka - 2, kb + 2] (the keys of
+ * the floats it holds, one more each way for the rounding to float; ka =
+ * key(lo) - 1, kb = key(hi) + 1) in one bucket, whose threshold is
+ * outside it: its level; else LONG_MIN.  (Contracting m's multiply-add
+ * only makes m more accurate, and m is a bound with room to spare.)
+ */
+static CF_HOT void
+span_fast(const struct cf_levels *l, const float *restrict a, size_t n,
+    double m0, double m1, long *restrict px)
+{
+	const struct cf_levels_bucket *restrict bkt = l->b;
+	uint32_t ua, ub, b0, b1, ok, thr, lv, sh = (uint32_t)l->shift;
+	uint32_t nb = (uint32_t)l->nb;
+	float zlo = l->zlo, flo;
+	double m;
+	size_t j;
+
+	for (j = 0; j < n; j++) {
+		m = m0 + m1 * fabs((double)a[j]);
+		flo = (float)((double)a[j] - m);
+		/* from zlo up to 0 there is no threshold: as if just above 0 */
+		ua = flo < 0 && flo >= zlo ? 2 : bits(flo);
+		ub = bits((float)((double)a[j] + m));
+		b0 = (ua - 2) >> sh;
+		b1 = (ub + 3) >> sh;
+		ok = (((ua | ub) >> 31) == 0) & (ua >= 2) & (b0 == b1) &
+		    (b1 < nb);
+		b0 = ok ? b0 : 0;
+		thr = bkt[b0].thr;
+		lv = bkt[b0].lev;
+		ok &= (thr < ua - 2) | (thr > ub + 3);
+		px[j] = ok ? (long)lv + (ua - 1 >= thr) - 1 : LONG_MIN;
+	}
 }
 
 size_t
@@ -199,21 +237,25 @@ cf_levels_span_row(const struct cf_levels *l, const float *a, size_t n,
 	double m, lo, hi, sc = l->cv->scale;
 	size_t j, na, unsure = 0;
 	int64_t ka, kb;
-	float fa;
 
+	if (sc == 1)
+		span_fast(l, a, n, m0, m1, px);
+	else
+		for (j = 0; j < n; j++)
+			px[j] = LONG_MIN;
 	for (j = 0; j < n; j++) {
+		if (px[j] != LONG_MIN)
+			continue;
 		m = (m0 + m1 * fabs(a[j])) / sc;
 		lo = a[j] - m;
 		hi = a[j] + m;
-		fa = (float)lo;
-		ka = key(fa) - 1;
+		ka = key((float)lo) - 1;
 		kb = key((float)hi) + 1;
-		na = find(l, fa, ka);
+		na = find(l, ka);
 		if (!(lo <= hi) || (na && ka - l->t[na] < 2) ||
-		    l->t[na + 1] - kb <= 2) {
-			px[j] = LONG_MIN;
+		    l->t[na + 1] - kb <= 2)
 			unsure++;
-		} else
+		else
 			px[j] = (long)na - 1;
 	}
 	return unsure;

@@ -23,13 +23,15 @@ struct cf_levels {
 	double max;		/* 255 or 65535 */
 	int64_t *t;		/* [max + 4]: the key of level n's first float
 				 * at [n + 1]; [0] below all, the last above */
-	/* for 0 <= v < max, bucket floor(v * scale): the index in t of the
-	 * level at its start, and the one threshold it holds (or none) */
-	uint32_t *lev;
-	int64_t *thr;
-	int64_t *kstart;	/* [nb + 1]: each bucket's first key */
+	/* for the keys k of 0 <= v < max, bucket k >> shift: the index in
+	 * t of the last threshold below its start, and the one threshold
+	 * it holds (UINT32_MAX: none) */
+	struct cf_levels_bucket {
+		uint32_t lev, thr;
+	} *b;
 	size_t nb;
-	double scale;		/* nb / max */
+	int shift;
+	float zlo;		/* no threshold from two floats below it to 0 */
 };
 
 /* Whether the conversion cv allows a table (monotone). */
