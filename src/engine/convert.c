@@ -40,22 +40,46 @@ at(const struct cf_tensor *x, size_t c, size_t i)
 	}								\
 } while (0)
 
+/* The finite range of x, branch-free (the values as they are). */
+static CF_HOT void
+range_plain(const float *restrict x, size_t n, double *lo, double *hi)
+{
+	float l = (float)*lo, h = (float)*hi, v;
+	size_t i;
+
+	/* *lo and *hi are floats or infinities: float holds them */
+	for (i = 0; i < n; i++) {
+		v = x[i];
+		/* NaN and infinities take no part */
+		v = v - v == 0 ? v : l;
+		l = v < l ? v : l;
+		v = x[i];
+		v = v - v == 0 ? v : h;
+		h = v > h ? v : h;
+	}
+	*lo = l;
+	*hi = h;
+}
+
 void
 cf_convert_range_add(const float *x, size_t n, const struct cf_convert_opts *o,
     double *lo, double *hi)
 {
-	double v;
+	double v, l = *lo, h = *hi;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		v = cf_convert_value(x[i], o);
-		if (isfinite(v)) {
-			if (v < *lo)
-				*lo = v;
-			if (v > *hi)
-				*hi = v;
+	if (o->abs || o->scale != 1 || o->bias != 0) {
+		for (i = 0; i < n; i++) {
+			v = cf_convert_value(x[i], o);
+			if (isfinite(v)) {
+				l = v < l ? v : l;
+				h = v > h ? v : h;
+			}
 		}
-	}
+	} else
+		range_plain(x, n, &l, &h);
+	*lo = l;
+	*hi = h;
 }
 
 /*
