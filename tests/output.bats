@@ -180,3 +180,15 @@ killed() {
 	assert_eq "$output" "convfilter: 'x/y/../b.pgm' and 'x//b.pgm': both would be written to 'x//b_s.pgm'"
 	no_file x/b_s.pgm
 }
+
+@test "a replaced file is synced before the rename; a new one is not" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	strace -f -qq -e trace=fsync,fdatasync -o new.trace \
+	    "$CONVFILTER" -k box one.pgm out.pgm
+	cmp out.pgm want.pgm
+	! grep -q 'sync(' new.trace
+	strace -f -qq -e trace=fsync,fdatasync -o old.trace \
+	    "$CONVFILTER" -k box one.pgm out.pgm
+	cmp out.pgm want.pgm
+	grep -q '^[0-9]* *fsync(' old.trace
+}

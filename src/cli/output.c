@@ -298,8 +298,10 @@ save_with(const struct options *o, emit_fn emit, void *ctx, int late)
 		goto fail;
 	}
 	rc = EXIT_OUTPUT;
-	/* on disk before the rename: a crash never leaves an empty file */
-	if (fflush(f) || fsync(fileno(f))) {
+	/* replacing a file, on disk before the rename: a crash never
+	 * leaves an empty file where the old one was (a new name has
+	 * nothing to lose, and is not made to wait for the disk) */
+	if (fflush(f) || (how == REPLACE && fsync(fileno(f)))) {
 		error("'%s': write error: %s", name, strerror(errno));
 		fclose(f);
 		goto fail;
