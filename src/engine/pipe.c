@@ -631,8 +631,8 @@ build(struct cf_pipe **pp, const struct cf_filter_opts *o,
 	    !(p->range = calloc(p->np * p->nc, sizeof(*p->range))))
 		goto nomem;
 	/* the first pass by the exact nodes, the float stage's output
-	 * being pixels */
-	if (p->fast && o->convert.normalize &&
+	 * being pixels, where the float stage cannot range a kept alpha */
+	if (p->fast && o->convert.normalize && p->keep &&
 	    (err = build(&p->ranges, o, in, pl, 0, errbuf, errlen)))
 		goto fail;
 	for (i = 0; i < p->nn; i++) {
@@ -686,14 +686,24 @@ ranges(struct cf_pipe *q, size_t nc)
 		q->range[t][0] = INFINITY;
 		q->range[t][1] = -INFINITY;
 	}
+	if (q->fast)
+		cf_stream_ranging(q->n[q->nn - 1].fast, 1);
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_cond_init(&q->cv, NULL);
 	err = run_pass(q);
 	pthread_mutex_destroy(&q->mu);
 	pthread_cond_destroy(&q->cv);
+	if (q->fast)
+		cf_stream_ranging(q->n[q->nn - 1].fast, 0);
 	if (err)
 		return err;
 	for (c = 0; c < nc; c++) {
+		if (q->fast) {
+			cf_stream_range(q->n[q->nn - 1].fast, c, &lo, &hi);
+			q->norm[c][0] = lo;
+			q->norm[c][1] = hi - lo;
+			continue;
+		}
 		lo = INFINITY;
 		hi = -INFINITY;
 		for (t = 0; t < q->np; t++) {
@@ -722,8 +732,9 @@ cf_pipe_run(struct cf_pipe *p, cf_filter_read_fn rd, void *rctx,
 	p->rctx = q->rctx = rctx;
 	p->wr = q->wr = wr;
 	p->wctx = q->wctx = wctx;
-	/* --normalize: each channel's range first (by the exact nodes when
-	 * the float last stage cannot), then the output */
+	/* --normalize: each channel's range first (by the float last stage
+	 * when it can range them, else by the exact nodes), then the
+	 * output */
 	if (p->o->convert.normalize) {
 		if ((err = ranges(q, nc)))
 			return err;

@@ -23,6 +23,7 @@
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,7 +89,8 @@ scratch_init(struct eng *e, struct scratch *s)
 	s->ri = -1;
 	s->px = malloc(2 * nch * COLS * sizeof(*s->px));
 	s->alpha = malloc(2 * COLS * sizeof(*s->alpha));
-	if (!s->x || !s->ptr || !s->px || !s->rmap || !s->alpha)
+	s->rng = malloc(e->co * sizeof(*s->rng));
+	if (!s->x || !s->ptr || !s->px || !s->rmap || !s->alpha || !s->rng)
 		return CF_ENOMEM;
 	for (q = 0; q < 2; q++) {
 		s->acc[q] = malloc(2 * COLS * sizeof(float));
@@ -115,6 +117,7 @@ scratch_release(struct scratch *s)
 	free(s->rmap);
 	free(s->px);
 	free(s->alpha);
+	free(s->rng);
 }
 
 static void
@@ -240,6 +243,35 @@ cf_stream_clip(const struct cf_stream *s, struct cf_clip_stats *clip)
 			clip->low[c] += e->scr[t].low[c];
 			clip->high[c] += e->scr[t].high[c];
 		}
+}
+
+void
+cf_stream_ranging(struct cf_stream *s, int on)
+{
+	struct eng *e = &s->e;
+	size_t t, c;
+
+	e->ranging = on;
+	for (t = 0; on && t < s->nscr; t++)
+		for (c = 0; c < e->co; c++) {
+			e->scr[t].rng[c][0] = e->scr[t].rng[c][2] = INFINITY;
+			e->scr[t].rng[c][1] = e->scr[t].rng[c][3] = -INFINITY;
+		}
+}
+
+void
+cf_stream_range(const struct cf_stream *s, size_t c, double *lo,
+    double *hi)
+{
+	const struct eng *e = &s->e;
+	size_t t;
+
+	*lo = INFINITY;
+	*hi = -INFINITY;
+	for (t = 0; t < s->nscr; t++) {
+		*lo = e->scr[t].rng[c][0] < *lo ? e->scr[t].rng[c][0] : *lo;
+		*hi = e->scr[t].rng[c][1] > *hi ? e->scr[t].rng[c][1] : *hi;
+	}
 }
 
 void

@@ -105,6 +105,18 @@ void cf_stream_strip(struct cf_stream *s, size_t t, size_t si, void *out);
  * cf_convert_to_u8 counts them (clip->channels set). */
 void cf_stream_clip(const struct cf_stream *s, struct cf_clip_stats *clip);
 
+/*
+ * --normalize's first pass by the stream itself (no kept alpha): with
+ * ranging on, strips compute no pixels but each output channel's least
+ * and largest converted value, exactly the reference's (cf_convert_
+ * range_add of its floats): a sample whose interval could hold a new
+ * least or largest value is recomputed the reference's way.  Turning it
+ * on starts the ranges afresh; cf_stream_range gives channel c's.
+ */
+void cf_stream_ranging(struct cf_stream *s, int on);
+void cf_stream_range(const struct cf_stream *s, size_t c, double *lo,
+    double *hi);
+
 void cf_stream_free(struct cf_stream *s);
 
 #endif

@@ -49,6 +49,10 @@ struct scratch {
 	float *alpha;		/* premultiplied: two rows of alpha's floats */
 	long ri, *rmap;		/* ref_sum(): output row ri's input rows */
 	uint64_t low[CF_MAX_DIMS], high[CF_MAX_DIMS];
+	/* --normalize's first pass, per output channel: the least and the
+	 * largest converted reference value met, a bound above the least
+	 * and one below the largest */
+	double (*rng)[4];
 };
 
 struct eng {
@@ -79,6 +83,7 @@ struct eng {
 	size_t obytes;		/* bytes per output row */
 	size_t nt;		/* threads, each with its scratch */
 	struct scratch *scr;
+	int ranging;		/* --normalize's first pass: ranges only */
 };
 
 /* The input row read by output row i at kernel row m, or -1 (padding). */

@@ -427,6 +427,98 @@ round_norm(const struct eng *e, struct scratch *s, const float *a,
 	}
 }
 
+/*
+ * --normalize's first pass (cf_stream_ranging): the reference's value of
+ * a sample lies in [a - m, a + m] (a after --abs), so its converted value
+ * in [vlo, vhi]; it may be channel o's least only when vlo is at most
+ * the least vhi met before (which is at least the least value met), and
+ * its largest likewise: only then is it recomputed the reference's way.
+ * Whichever sample holds the least value is recomputed when met, so the
+ * exact least of the recomputed ones is the channel's.
+ */
+/* range_block's intervals [vlo, vhi] of n samples, branch-free, and the
+ * least vhi and largest vlo among them; +-infinity for a non-finite a. */
+static CF_HOT void
+range_bounds(const float *restrict a, size_t n, double m0, double m1,
+    double isc, double sc, double bias, double *restrict vlo,
+    double *restrict vhi, double *mnhi, double *mxlo)
+{
+	double m, v0, v1, lo, hi, mh = INFINITY, ml = -INFINITY;
+	size_t j;
+	int fin;
+
+	for (j = 0; j < n; j++) {
+		fin = a[j] - a[j] == 0;
+		m = (m0 + m1 * fabs((double)a[j])) * isc;
+		v0 = ((double)a[j] - m) * sc + bias;
+		v1 = ((double)a[j] + m) * sc + bias;
+		lo = v0 < v1 ? v0 : v1;
+		hi = v0 < v1 ? v1 : v0;
+		lo -= fabs(lo) * 0x1p-40 + 0x1p-40;
+		hi += fabs(hi) * 0x1p-40 + 0x1p-40;
+		fin &= (lo - lo == 0) & (hi - hi == 0);
+		lo = fin ? lo : -INFINITY;
+		hi = fin ? hi : INFINITY;
+		vlo[j] = lo;
+		vhi[j] = hi;
+		mh = hi < mh ? hi : mh;
+		ml = lo > ml ? lo : ml;
+	}
+	*mnhi = mh;
+	*mxlo = ml;
+}
+
+/*
+ * --normalize's first pass (cf_stream_ranging): the reference's value of
+ * a sample lies in [a - m, a + m] (a after --abs), so its converted value
+ * in [vlo, vhi].  The channel's least value is at most t2, the least vhi
+ * of this block and those before (and the least value met); so a sample
+ * with vlo > t2 cannot hold it, and likewise for the largest.  The others
+ * are recomputed the reference's way: whichever sample holds the least
+ * value is among them, so the least of their exact values is the
+ * channel's.
+ */
+static void
+range_block(const struct eng *e, struct scratch *s, const float *a,
+    size_t o, size_t i, size_t j0, size_t n, int *px)
+{
+	const struct cf_convert_opts *cv = e->j->cv;
+	double *r = s->rng[o], sc = cv->scale, vlo[COLS], vhi[COLS];
+	double mnhi, mxlo, t2, t3, v;
+	size_t j, k, c;
+
+	for (k = 0; k < n; k += c) {
+		c = n - k < COLS ? n - k : COLS;
+		if (isfinite(sc) && sc != 0)
+			range_bounds(a + k, c, e->margin[o], e->mrel[o],
+			    (1 + 0x1p-40) / fabs(sc), sc, cv->bias, vlo, vhi,
+			    &mnhi, &mxlo);
+		else
+			for (j = 0, mnhi = INFINITY, mxlo = -INFINITY; j < c;
+			    j++) {
+				vlo[j] = -INFINITY;
+				vhi[j] = INFINITY;
+			}
+		t2 = mnhi < r[2] ? mnhi : r[2];
+		t3 = mxlo > r[3] ? mxlo : r[3];
+		for (j = 0; j < c; j++) {
+			px[k + j] = 0;
+			if (vlo[j] > t2 && vhi[j] < t3)
+				continue;
+			v = cf_convert_value(ref_value(e, s, o, i, j0 + k + j),
+			    cv);
+			if (isfinite(v)) {
+				r[0] = v < r[0] ? v : r[0];
+				r[1] = v > r[1] ? v : r[1];
+				t2 = v < t2 ? v : t2;
+				t3 = v > t3 ? v : t3;
+			}
+		}
+		r[2] = t2;
+		r[3] = t3;
+	}
+}
+
 static CF_HOT void
 round_block(const struct eng *e, struct scratch *s, float *a,
     const float *b, size_t o, size_t i, size_t j0, size_t n, int *px)
@@ -435,6 +527,10 @@ round_block(const struct eng *e, struct scratch *s, float *a,
 	unsigned any, maxu = (unsigned)e->maxv;
 
 	prepare(a, b, n, e->j->cv->abs);
+	if (e->ranging) {
+		range_block(e, s, a, o, i, j0, n, px);
+		return;
+	}
 	if (e->j->norm) {
 		round_norm(e, s, a, o, i, j0, n, px);
 		return;
