@@ -778,9 +778,10 @@ pixel_span(double lo, double hi, double top, int mode)
 	return fl == fh ? fl : INT_MIN;
 }
 
-/* The quotients' interval for the default conversion, branch-free. */
-static CF_HOT void
-premult_plain(const float *restrict c, const float *restrict al,
+/* The quotients' interval for the default conversion, branch-free for
+ * a constant mode. */
+static inline __attribute__((always_inline)) void
+premult_loop(const float *restrict c, const float *restrict al,
     const double *restrict m, size_t n, double mx, int mode,
     int *restrict px)
 {
@@ -814,6 +815,28 @@ premult_plain(const float *restrict c, const float *restrict al,
 		hi += fabs(hi) * 0x1p-45 + 0x1p-60;
 		r = pixel_span(lo, hi, mx + 1, mode);
 		px[j] = al[j] - ma > 0 ? r : INT_MIN;
+	}
+}
+
+/* premult_loop, one loop per rounding mode. */
+static CF_HOT void
+premult_plain(const float *restrict c, const float *restrict al,
+    const double *restrict m, size_t n, double mx, int mode,
+    int *restrict px)
+{
+	switch (mode) {
+	case CF_ROUND_EVEN:
+		premult_loop(c, al, m, n, mx, CF_ROUND_EVEN, px);
+		break;
+	case CF_ROUND_FLOOR:
+		premult_loop(c, al, m, n, mx, CF_ROUND_FLOOR, px);
+		break;
+	case CF_ROUND_TRUNCATE:
+		premult_loop(c, al, m, n, mx, CF_ROUND_TRUNCATE, px);
+		break;
+	default:
+		premult_loop(c, al, m, n, mx, CF_ROUND_NEAREST, px);
+		break;
 	}
 }
 
