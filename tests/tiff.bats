@@ -66,6 +66,11 @@ tag() {
 	assert_eq "$(tag out.tif 'Extra Samples')" "1<unassoc-alpha>"
 	# strips of about 256 KiB: 109 rows of 2400 bytes
 	assert_eq "$(tag out.tif Rows/Strip)" 109
+	same out.tif 16
+	# 16 bits read as 8 round as for PNG: v8 = (v16 * 255 + 32767) / 65535
+	cf --depth 8 -k identity in.png ref.pam
+	same out.tif 8
+	same out.tif 8 --tiff-compression none
 	run -0 cf --tiff-compression lzw --depth 8 -k identity in.png l.tif
 	assert_eq "$(tag l.tif 'Compression Scheme')" LZW
 	assert_eq "$(tag l.tif Bits/Sample)" 8
