@@ -279,8 +279,12 @@ EOF
 @test "TIFF reads from a pipe and writes to a pipe" {
 	ref rgba 16 37 23
 	run -0 cf -k identity in.png file.tif
-	cf -k identity - - -f tiff < file.tif > piped.tif
+	# stdout a pipe: the file is made in memory
+	cf -k identity - - -f tiff < file.tif | cat > piped.tif
 	cmp file.tif piped.tif
+	# stdin a pipe: read into memory first
+	cat file.tif | cf --depth 16 -k identity - got.pam
+	cmp ref.pam got.pam
 	cf --depth 16 -k identity - got.pam < piped.tif
 	cmp ref.pam got.pam
 }
@@ -322,4 +326,16 @@ EOF
 	run -0 cf -k identity -f pam -o back out/one.tif out/two.tif
 	cmp back/one.pam ref.pam
 	cmp back/two.pam ref.pam
+}
+
+@test "32 and 64-bit float TIFF from vips load as the same float tensor" {
+	need vips
+	vips cast "$TOP/samples/chart.png" f.tif float
+	vips cast "$TOP/samples/chart.png" d.tif double
+	run -0 cf -k identity f.tif f.npy
+	run -0 cf -k identity d.tif d.npy
+	cmp f.npy d.npy
+	# the values are the chart's 8-bit samples, as floats
+	run -0 cf -k identity "$TOP/samples/chart.png" c.npy
+	cmp f.npy c.npy
 }

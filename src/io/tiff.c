@@ -474,7 +474,7 @@ layout(TIFF *tif, struct terr *e, const struct cf_load_opts *o,
 		return tiff_fail(e, "invalid TIFF row size", errbuf, errlen);
 	/* the bits a row of a plane needs must be there */
 	{
-		uint64_t bits = (uint64_t)(L->tiled ? L->across * L->tw : L->w) *
+		uint64_t bits = (L->tiled ? (uint64_t)L->across * L->tw : L->w) *
 		    (L->planes > 1 ? 1 : L->spp) * L->bps;
 
 		if (L->prow < (bits + 7) / 8)
@@ -650,7 +650,8 @@ convert_row(struct trd *p, uint32_t y, void *out)
 	const struct layout *L = &p->L;
 	unsigned char *rp[16];	/* planes <= 16 (tiff_open_reader) */
 	size_t band = (size_t)L->bandh * L->prow, x, s, c = L->c, pl;
-	uint32_t max = (1u << L->bps) - 1, v, a;
+	/* integer samples are at most 16 bits (floats use no max) */
+	uint32_t max = L->bps <= 16 ? (1u << L->bps) - 1 : 0, v, a;
 	unsigned char *o8 = out;
 	uint16_t *o16 = out;
 	float *of = out, fa;
