@@ -339,3 +339,12 @@ EOF
 	run -0 cf -k identity "$TOP/samples/chart.png" c.npy
 	cmp f.npy c.npy
 }
+
+@test "more channels than colour and alpha (a 6-output bank) survive TIFF exactly" {
+	printf 'shape 6 3 1 1\n1 0 0\n0 1 0\n0 0 1\n0.5 0.5 0\n0 0.5 0.5\n0.25 0.25 0.5\n' > b6.kernel
+	run -0 cf -k ./b6.kernel "$TOP/samples/photo.png" six.pam
+	run -0 cf -k ./b6.kernel "$TOP/samples/photo.png" six.tif
+	run -0 cf -k identity six.tif back.pam
+	assert_eq "$(sed -n 4p back.pam)" "DEPTH 6"
+	cmp six.pam back.pam
+}

@@ -441,9 +441,15 @@ layout(TIFF *tif, struct terr *e, const struct cf_load_opts *o,
 		    extra[0] == EXTRASAMPLE_ASSOCALPHA;
 		L->c++;
 	}
-	/* a float image keeps every sample: a tensor */
-	if (L->dtype == CF_F32 && L->photo != PHOTOMETRIC_PALETTE)
+	/* a float image keeps every sample: a tensor; so does an image of
+	 * more samples than colour and alpha (as PAM past 4 channels) */
+	if (L->photo != PHOTOMETRIC_PALETTE &&
+	    (L->dtype == CF_F32 || L->spp > L->c)) {
+		if (L->alpha >= 0 && nextra > 0 && extra &&
+		    extra[0] == EXTRASAMPLE_UNSPECIFIED && L->spp > L->c)
+			L->alpha = -1;	/* samples, not alpha */
 		L->c = L->spp;
+	}
 	L->planes = L->planar == PLANARCONFIG_SEPARATE ? L->spp : 1;
 	L->tiled = TIFFIsTiled(tif);
 	if (L->tiled) {
