@@ -66,6 +66,11 @@ tag() {
 	assert_eq "$(tag out.tif 'Extra Samples')" "1<unassoc-alpha>"
 	# strips of about 256 KiB: 109 rows of 2400 bytes
 	assert_eq "$(tag out.tif Rows/Strip)" 109
+	same out.tif 16
+	# 16 bits read as 8 round as for PNG: v8 = (v16 * 255 + 32767) / 65535
+	cf --depth 8 -k identity in.png ref.pam
+	same out.tif 8
+	same out.tif 8 --tiff-compression none
 	run -0 cf --tiff-compression lzw --depth 8 -k identity in.png l.tif
 	assert_eq "$(tag l.tif 'Compression Scheme')" LZW
 	assert_eq "$(tag l.tif Bits/Sample)" 8
@@ -274,8 +279,12 @@ EOF
 @test "TIFF reads from a pipe and writes to a pipe" {
 	ref rgba 16 37 23
 	run -0 cf -k identity in.png file.tif
-	cf -k identity - - -f tiff < file.tif > piped.tif
+	# stdout a pipe: the file is made in memory
+	cf -k identity - - -f tiff < file.tif | cat > piped.tif
 	cmp file.tif piped.tif
+	# stdin a pipe: read into memory first
+	cat file.tif | cf --depth 16 -k identity - got.pam
+	cmp ref.pam got.pam
 	cf --depth 16 -k identity - got.pam < piped.tif
 	cmp ref.pam got.pam
 }
@@ -317,4 +326,25 @@ EOF
 	run -0 cf -k identity -f pam -o back out/one.tif out/two.tif
 	cmp back/one.pam ref.pam
 	cmp back/two.pam ref.pam
+}
+
+@test "32 and 64-bit float TIFF from vips load as the same float tensor" {
+	need vips
+	vips cast "$TOP/samples/chart.png" f.tif float
+	vips cast "$TOP/samples/chart.png" d.tif double
+	run -0 cf -k identity f.tif f.npy
+	run -0 cf -k identity d.tif d.npy
+	cmp f.npy d.npy
+	# the values are the chart's 8-bit samples, as floats
+	run -0 cf -k identity "$TOP/samples/chart.png" c.npy
+	cmp f.npy c.npy
+}
+
+@test "more channels than colour and alpha (a 6-output bank) survive TIFF exactly" {
+	printf 'shape 6 3 1 1\n1 0 0\n0 1 0\n0 0 1\n0.5 0.5 0\n0 0.5 0.5\n0.25 0.25 0.5\n' > b6.kernel
+	run -0 cf -k ./b6.kernel "$TOP/samples/photo.png" six.pam
+	run -0 cf -k ./b6.kernel "$TOP/samples/photo.png" six.tif
+	run -0 cf -k identity six.tif back.pam
+	assert_eq "$(sed -n 4p back.pam)" "DEPTH 6"
+	cmp six.pam back.pam
 }

@@ -3,9 +3,9 @@
  * formats.
  *
  * The input format is sniffed from the first bytes, never from the name.
- * Each format lives in its own file (png.c, jpeg.c, pnm.c, npy.c) behind
- * one table, cf_img_formats: callers read what a format holds from its
- * row and never branch on which format it is.
+ * Each format lives in its own file (png.c, jpeg.c, pnm.c, npy.c, tiff.c,
+ * webp.c) behind one table, cf_img_formats: callers read what a format
+ * holds from its row and never branch on which format it is.
  */
 #ifndef CF_IMG_H
 #define CF_IMG_H
@@ -116,11 +116,13 @@ struct cf_save_opts {
 #define CF_SAVE_OPTS_DEFAULT { .quality = 90, .png_level = 6, .threads = 1 }
 
 /*
- * Read one image from f (a file or stdin, read sequentially: no seeking)
+ * Read one image from f (a file or stdin, read sequentially: no seeking;
+ * TIFF alone seeks where f can, and reads a pipe into memory first)
  * into img, a new CF_U8 [C, H, W] tensor with C in 1..4 -- or, for a
  * NumPy .npy array ([H, W] or [C, H, W], see npy.h), a CF_F32 [C, H, W]
  * tensor of any C holding the stored values unchanged (uint8 and uint16
- * as their integer values, floats as they are).  16-bit samples
+ * as their integer values, floats as they are) -- or, for a float TIFF,
+ * a CF_F32 tensor of its samples likewise.  16-bit samples
  * are reduced to 8 bits by rounding: v8 = (v16 * 255 + 32767) / 65535,
  * unless o->keep16, when img is CF_U16 instead (see struct cf_load_opts).
  * A JPEG's EXIF orientation is applied, so img is upright, unless
@@ -169,7 +171,8 @@ void cf_img_meta_release(struct cf_img_meta *meta);
  */
 struct cf_img_reader {
 	size_t c, h, w;		/* the image's shape [C, H, W], upright */
-	enum cf_dtype dtype;	/* CF_U8, CF_U16 or (.npy) CF_F32 samples */
+	enum cf_dtype dtype;	/* CF_U8, CF_U16 or (.npy, float TIFF)
+				 * CF_F32 samples */
 	struct cf_tensor img;	/* the whole image, or empty */
 	struct cf_img_rd *in;	/* io/'s own state (img_int.h) */
 };
@@ -206,8 +209,9 @@ int cf_img_reader_read_all(struct cf_img_reader *r, struct cf_tensor *img,
 /*
  * Row-at-a-time encoding of an image [c, h, w] of dtype samples to f as
  * fmt, rows as cf_img_reader gives them: CF_U8 for every format, CF_U16
- * but for JPEG, CF_F32 for .npy only (which also takes CF_U8 and any
- * number of channels; it is written at finish, planar).  The header
+ * but for JPEG and WebP, CF_F32 for .npy and TIFF only (which also take
+ * any number of channels; .npy is written at finish, planar, WebP is
+ * encoded at finish).  The header
  * (and meta's ICC profile, meta may be NULL) is written at open, rows in
  * order, and the trailer at finish, which also releases wr; on any error
  * the caller calls cf_img_writer_close.  Same checks and messages as

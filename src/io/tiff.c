@@ -441,9 +441,15 @@ layout(TIFF *tif, struct terr *e, const struct cf_load_opts *o,
 		    extra[0] == EXTRASAMPLE_ASSOCALPHA;
 		L->c++;
 	}
-	/* a float image keeps every sample: a tensor */
-	if (L->dtype == CF_F32 && L->photo != PHOTOMETRIC_PALETTE)
+	/* a float image keeps every sample: a tensor; so does an image of
+	 * more samples than colour and alpha (as PAM past 4 channels) */
+	if (L->photo != PHOTOMETRIC_PALETTE &&
+	    (L->dtype == CF_F32 || L->spp > L->c)) {
+		if (L->alpha >= 0 && nextra > 0 && extra &&
+		    extra[0] == EXTRASAMPLE_UNSPECIFIED && L->spp > L->c)
+			L->alpha = -1;	/* samples, not alpha */
 		L->c = L->spp;
+	}
 	L->planes = L->planar == PLANARCONFIG_SEPARATE ? L->spp : 1;
 	L->tiled = TIFFIsTiled(tif);
 	if (L->tiled) {
@@ -474,7 +480,7 @@ layout(TIFF *tif, struct terr *e, const struct cf_load_opts *o,
 		return tiff_fail(e, "invalid TIFF row size", errbuf, errlen);
 	/* the bits a row of a plane needs must be there */
 	{
-		uint64_t bits = (uint64_t)(L->tiled ? L->across * L->tw : L->w) *
+		uint64_t bits = (L->tiled ? (uint64_t)L->across * L->tw : L->w) *
 		    (L->planes > 1 ? 1 : L->spp) * L->bps;
 
 		if (L->prow < (bits + 7) / 8)
@@ -650,7 +656,8 @@ convert_row(struct trd *p, uint32_t y, void *out)
 	const struct layout *L = &p->L;
 	unsigned char *rp[16];	/* planes <= 16 (tiff_open_reader) */
 	size_t band = (size_t)L->bandh * L->prow, x, s, c = L->c, pl;
-	uint32_t max = (1u << L->bps) - 1, v, a;
+	/* integer samples are at most 16 bits (floats use no max) */
+	uint32_t max = L->bps <= 16 ? (1u << L->bps) - 1 : 0, v, a;
 	unsigned char *o8 = out;
 	uint16_t *o16 = out;
 	float *of = out, fa;
@@ -658,6 +665,25 @@ convert_row(struct trd *p, uint32_t y, void *out)
 	for (pl = 0; pl < L->planes; pl++)
 		rp[pl] = p->band + pl * band + (size_t)(y - p->band_y0) *
 		    L->prow;
+	/* samples stored as they come out: a copy (or 16 -> 8 bits) */
+	if (L->planes == 1 && c == L->spp && !L->white0 && !L->assoc &&
+	    L->photo != PHOTOMETRIC_PALETTE) {
+		size_t n = L->w * c;
+		const uint16_t *in16 = (const void *)rp[0];
+
+		if ((L->bps == 8 && L->dtype == CF_U8) ||
+		    (L->bps == 16 && L->dtype == CF_U16) ||
+		    (L->bps == 32 && L->dtype == CF_F32)) {
+			memcpy(out, rp[0], n * cf_dtype_size(L->dtype));
+			return;
+		}
+		if (L->bps == 16 && L->dtype == CF_U8) {
+			for (x = 0; x < n; x++)
+				o8[x] = (unsigned char)(((uint32_t)in16[x] *
+				    255 + 32767) / 65535);
+			return;
+		}
+	}
 	if (L->dtype == CF_F32) {
 		for (x = 0; x < L->w; x++) {
 			for (s = 0; s < c; s++)
@@ -872,9 +898,9 @@ struct twr {
 	struct tio io;
 	struct terr e;
 	FILE *f;
-	unsigned char *row;
-	size_t rowbytes;
-	uint32_t y;
+	unsigned char *strip;	/* rps rows, encoded whole (libdeflate) */
+	size_t rowbytes, rps, nrows;
+	uint32_t y, nstrip;
 };
 
 static int
@@ -900,7 +926,7 @@ tiff_close_writer(struct cf_img_writer *wr)
 	if (p->tif)
 		TIFFCleanup(p->tif);
 	tio_release(&p->io);
-	free(p->row);
+	free(p->strip);
 	free(p);
 	wr->in->priv = NULL;
 }
@@ -916,12 +942,18 @@ tiff_write_rows(struct cf_img_writer *wr, const void *buf, size_t n,
 		snprintf(errbuf, errlen, "more rows than the image has");
 		return CF_EINVAL;
 	}
+	/* a strip's rows are gathered (the predictor works in place: on
+	 * a copy), then encoded in one call, which lets libtiff use
+	 * libdeflate */
 	for (i = 0; i < n; i++, p->y++) {
-		/* the predictor works in place: on a copy */
-		memcpy(p->row, (const unsigned char *)buf + i * p->rowbytes,
-		    p->rowbytes);
-		if (TIFFWriteScanline(p->tif, p->row, p->y, 0) < 0)
+		memcpy(p->strip + p->nrows * p->rowbytes,
+		    (const unsigned char *)buf + i * p->rowbytes, p->rowbytes);
+		if (++p->nrows < p->rps && p->y + 1 < wr->h)
+			continue;
+		if (TIFFWriteEncodedStrip(p->tif, p->nstrip++, p->strip,
+		    (tmsize_t)(p->nrows * p->rowbytes)) < 0)
 			return write_fail(p, errbuf, errlen);
+		p->nrows = 0;
 	}
 	return 0;
 }
@@ -990,8 +1022,7 @@ tiff_open_writer(FILE *f, const struct cf_img_format *fmt,
 	wr->in->priv = p;
 	wr->in->close = tiff_close_writer;
 	p->f = f;
-	if (cf_size_mul(wr->w, wr->c * bytes, &p->rowbytes) ||
-	    !(p->row = malloc(p->rowbytes))) {
+	if (cf_size_mul(wr->w, wr->c * bytes, &p->rowbytes)) {
 		snprintf(errbuf, errlen, "out of memory");
 		return CF_ENOMEM;
 	}
@@ -1044,6 +1075,11 @@ tiff_open_writer(FILE *f, const struct cf_img_format *fmt,
 	rps = STRIP_BYTES / p->rowbytes;
 	rps = rps < 1 ? 1 : rps > wr->h ? wr->h : rps;
 	TIFFSetField(p->tif, TIFFTAG_ROWSPERSTRIP, (uint32_t)rps);
+	p->rps = rps;
+	if (!(p->strip = malloc(rps * p->rowbytes))) {
+		snprintf(errbuf, errlen, "out of memory");
+		return CF_ENOMEM;
+	}
 	if (meta && meta->icc && meta->icc_len <= CF_ICC_MAX)
 		TIFFSetField(p->tif, TIFFTAG_ICCPROFILE,
 		    (uint32_t)meta->icc_len, meta->icc);

@@ -35,6 +35,10 @@ for f in png-gray1 png-gray8 png-gray16 png-graya8 png-rgb8 png-rgb16 \
 		cwebp -quiet -lossless "$f.png" -o "$dir/webp/$f-ll.webp" 2>/dev/null || :
 	fi
 done
+if command -v vips > /dev/null; then
+	vips cast png-rgb8.png "$dir/tiff/float.tif" float 2>/dev/null || :
+	vips cast png-graya8.png "$dir/tiff/double.tif" double 2>/dev/null || :
+fi
 if command -v tiffcp > /dev/null && [ -f "$dir/tiff/png-rgb8.tif" ]; then
 	for c in none packbits zip jpeg; do
 		tiffcp -c $c -p separate "$dir/tiff/png-rgb8.tif" \
