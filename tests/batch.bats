@@ -112,7 +112,7 @@ imgs() {
 	run -2 cf -k box --from-list /dev/null
 	assert_eq "$output" "convfilter: --from-list: needs -o DIR or --suffix SUFFIX to name the outputs"
 	run -2 cf -k box -o out
-	assert_eq "${lines[0]}" "convfilter: missing input"
+	assert_eq "$output" "convfilter: missing input (see convfilter --help)"
 	run -1 cf -k box --from-list nolist -o out
 	assert_eq "$output" "convfilter: 'nolist': No such file or directory"
 	no_file out

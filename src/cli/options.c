@@ -61,7 +61,8 @@ enum {
 	OPT_TRANSPOSE,
 };
 
-static const char short_opts[] = "d:f:hj:k:o:p:q:s:vV";
+/* ':' first: getopt_long tells a missing value from an unknown option */
+static const char short_opts[] = ":d:f:hj:k:o:p:q:s:vV";
 
 static const struct option long_opts[] = {
 	{ "abs", no_argument, NULL, OPT_ABS },
@@ -114,6 +115,120 @@ static const struct option long_opts[] = {
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
+
+#define SEE_HELP " (see convfilter --help)"
+
+/*
+ * ImageMagick options people type out of habit that convfilter spells
+ * differently; its options that are ours too come from long_opts
+ * ("-quality" -> "--quality").
+ */
+static const struct {
+	const char *word, *hint;
+} magick[] = {
+	{ "blur", "-k gaussian:SIGMA" },
+	{ "convolve", "-k 'WxH: v,...'" },
+	{ "edge", "-k sobel" },
+	{ "emboss", "-k emboss" },
+	{ "gaussian-blur", "-k gaussian:SIGMA" },
+	{ "morphology", "-k 'WxH: v,...' --flip" },
+	{ "sharpen", "-k sharpen" },
+};
+
+/* The long option named word[0..len), or with prefix the first it starts. */
+static const struct option *
+find_long(const char *word, size_t len, int prefix)
+{
+	const struct option *lo;
+
+	for (lo = long_opts; lo->name; lo++)
+		if (!strncmp(lo->name, word, len) &&
+		    (prefix || !lo->name[len]))
+			return lo;
+	return NULL;
+}
+
+/* Whether short option c takes a value. */
+static int
+short_has_arg(int c)
+{
+	const char *p = strchr(short_opts + 1, c);
+
+	return c != ':' && p && p[1] == ':';
+}
+
+/*
+ * A long option or an ImageMagick option written with one dash, such as
+ * "-quality 85", would be read as a cluster of short options ("-q
+ * uality"), or worse, silently ("-out x" is "-o ut"): a usage error
+ * naming the right option instead.  Values of options are skipped.
+ */
+static void
+check_single_dash(int argc, char **argv)
+{
+	const struct option *lo;
+	const char *a, *w;
+	size_t len, i;
+	int k;
+
+	for (k = 1; k < argc; k++) {
+		a = argv[k];
+		if (!strcmp(a, "--"))
+			return;
+		if (a[0] != '-' || !a[1])
+			continue;
+		if (a[1] == '-') {
+			len = strcspn(a + 2, "=");
+			lo = find_long(a + 2, len, 1);
+			if (lo && lo->has_arg == required_argument &&
+			    !a[2 + len])
+				k++;
+			continue;
+		}
+		w = a + 1;
+		len = strcspn(w, "=");
+		if (len >= 2 && ((lo = find_long(w, len, 0)) ||
+		    (len >= 3 && (lo = find_long(w, len, 1)))))
+			die(EXIT_USAGE, "'%s': did you mean '--%s'?", a,
+			    lo->name);
+		for (i = 0; i < sizeof(magick) / sizeof(magick[0]); i++)
+			if (strlen(magick[i].word) == len &&
+			    !strncmp(magick[i].word, w, len))
+				die(EXIT_USAGE, "'%s': an ImageMagick option; "
+				    "did you mean '%s'?", a, magick[i].hint);
+		/* a cluster: a value ends it, the next word when empty */
+		for (; *w; w++)
+			if (short_has_arg((unsigned char)*w)) {
+				if (!w[1])
+					k++;
+				break;
+			}
+	}
+}
+
+/* One line for what getopt_long refused, then exit 2. */
+static _Noreturn void
+bad_option(int c, char **argv)
+{
+	const char *a = argv[optind - 1];
+	size_t len;
+
+	if (optopt && optopt < 256 && !strchr(short_opts + 1, optopt))
+		die(EXIT_USAGE, "unknown option '-%c'" SEE_HELP, optopt);
+	if (c == ':' && optopt && optopt < 256 && strncmp(a, "--", 2))
+		die(EXIT_USAGE, "option '-%c' needs a value" SEE_HELP, optopt);
+	len = strcspn(a, "=");
+	if (c == ':')
+		die(EXIT_USAGE, "option '%.*s' needs a value" SEE_HELP,
+		    (int)len, a);
+	if (optopt)
+		die(EXIT_USAGE, "option '%.*s' takes no value" SEE_HELP,
+		    (int)len, a);
+	if (len > 2 && find_long(a + 2, len - 2, 1))
+		die(EXIT_USAGE, "option '%.*s' is ambiguous" SEE_HELP,
+		    (int)len, a);
+	die(EXIT_USAGE, "unknown option '%.*s'" SEE_HELP, (int)len, a);
+}
 
 static void
 parse_padding(const char *s, struct cf_conv_params *p)
@@ -210,6 +325,8 @@ parse_options(int argc, char **argv, struct options *o)
 	/* -j default: every online CPU (the output does not depend on it) */
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	o->conv.threads = ncpu < 1 ? 1 : ncpu > 256 ? 256 : (int)ncpu;
+	check_single_dash(argc, argv);
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1)
 		switch (c) {
 		case 'd':
@@ -407,9 +524,7 @@ parse_options(int argc, char **argv, struct options *o)
 			o->conv.transpose = 1;
 			break;
 		default:
-			/* getopt_long has printed what was wrong */
-			usage(stderr);
-			exit(EXIT_USAGE);
+			bad_option(c, argv);
 		}
 
 	argc -= optind;
@@ -423,11 +538,8 @@ parse_options(int argc, char **argv, struct options *o)
 		if (!o->batch.dir && !o->batch.suffix)
 			die(EXIT_USAGE, "--from-list: needs -o DIR or "
 			    "--suffix SUFFIX to name the outputs");
-		if (!argc && !o->batch.nlists) {
-			error("missing input");
-			usage(stderr);
-			exit(EXIT_USAGE);
-		}
+		if (!argc && !o->batch.nlists)
+			die(EXIT_USAGE, "missing input" SEE_HELP);
 		for (; argc > 0; argc--, argv++)
 			cf_batch_add(&o->batch, argv[0]);
 		return;
@@ -449,15 +561,11 @@ parse_options(int argc, char **argv, struct options *o)
 		o->input = argv[0];
 		return;
 	}
-	if (argc != 2) {
-		if (argc < 2)
-			error("%s", argc ? "missing output" :
-			    "missing input and output");
-		else
-			error("'%s': unexpected argument", argv[2]);
-		usage(stderr);
-		exit(EXIT_USAGE);
-	}
+	if (argc < 2)
+		die(EXIT_USAGE, "%s" SEE_HELP, argc ? "missing output" :
+		    "missing input and output");
+	if (argc > 2)
+		die(EXIT_USAGE, "'%s': unexpected argument" SEE_HELP, argv[2]);
 	o->input = argv[0];
 	o->output = argv[1];
 }

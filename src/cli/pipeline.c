@@ -302,21 +302,16 @@ run_image(const struct options *opts, const struct cf_stage *stages)
 	for (i = 0; o.verbose && i < o.nkernels; i++) {
 		a = j.pl.shape[i];
 		b = j.pl.shape[i + 1];
-		fprintf(stderr, "convfilter: '%s': %zux%zux%zu -> "
-		    "%zux%zux%zu\n", stages[i].name, a[0], a[1], a[2], b[0],
-		    b[1], b[2]);
+		note("'%s': %zux%zux%zu -> %zux%zux%zu", stages[i].name,
+		    a[0], a[1], a[2], b[0], b[1], b[2]);
 	}
 	if (o.verbose && j.pl.streamed)
-		fprintf(stderr, "convfilter: '%s': streamed, %zu stage%s, peak "
-		    "ring %zu rows%s\n", o.input, o.nkernels,
+		note("'%s': streamed, %zu stage%s, peak ring %zu rows%s",
+		    o.input, o.nkernels,
 		    o.nkernels == 1 ? "" : "s", j.pl.ring_rows, j.pl.fast ?
 		    " (last stage in float)" : "");
 	else if (o.verbose)
-		fprintf(stderr, "convfilter: '%s': whole images in memory\n",
-		    o.input);
-	if (j.pl.dropped_alpha)
-		warn("'%s': this format cannot store alpha; alpha dropped",
-		    o.output);
+		note("'%s': whole images in memory", o.input);
 
 	/* run: the output is written while the input is read */
 	j.o = &o;
@@ -324,6 +319,10 @@ run_image(const struct options *opts, const struct cf_stage *stages)
 	j.in = in;
 	j.r = &r;
 	rc = save_with(&o, emit, &j, j.pl.streamed);
+	/* after the fact: a failure is its one line, no warning before it */
+	if (!rc && j.pl.dropped_alpha)
+		warn("'%s': this format cannot store alpha; alpha dropped",
+		    o.output);
 out:
 	cf_filter_release(&j.pl);
 	cf_img_reader_close(&r);
