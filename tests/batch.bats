@@ -176,3 +176,20 @@ imgs() {
 	run -1 cf -k box:3 -p valid in/tiny.pgm tiny-out.pgm
 	assert_eq "$output" "convfilter: 'box:3': kernel 3x3 (dilation 1x1) does not fit the padded input 1x1"
 }
+
+@test "a list's names are at most 4096 bytes and the list 256 MiB: /dev/zero is refused" {
+	run -1 bash -c 'case $CONVFILTER in *-san) ;; *) ulimit -v 1048576 ;; esac
+	    exec timeout 10 "$CONVFILTER" --from-list /dev/zero -o out'
+	assert_eq "$output" "convfilter: '/dev/zero': line 1 is longer than 4096 bytes"
+	run -1 bash -c 'case $CONVFILTER in *-san) ;; *) ulimit -v 1048576 ;; esac
+	    exec timeout 60 "$CONVFILTER" --from-list0 /dev/zero -o out'
+	assert_eq "$output" "convfilter: '/dev/zero': larger than 268435456 bytes, the most a list may hold"
+	{ echo one.pgm; printf '%05000d\n' 0; } > long.list
+	run -1 cf --from-list long.list -o out
+	assert_eq "$output" "convfilter: 'long.list': line 2 is longer than 4096 bytes"
+	no_file out
+	# empty names are skipped, 4096 bytes is still a name
+	printf '\0\0one.pgm\0\0' > ok.list0
+	run -0 cf -k box --from-list0 ok.list0 -o out
+	[ -f out/one.pgm ]
+}

@@ -14,7 +14,7 @@ setup() {
 	    normalize pad-mode padding png-level print-kernel quality scale \
 	    stride verbose version bias-file groups info json npy-dtype \
 	    output-padding transpose lenient max-pixels max-scans max-side \
-	    no-auto-orient strip \
+	    no-auto-orient strip max-memory \
 	    alpha depth linear \
 	    output-dir suffix from-list from-list0 progress quiet; do
 		[[ $output == *"--$opt"* ]] || { echo "missing --$opt"; false; }

@@ -26,12 +26,17 @@ cf_batch_add(struct cf_batch *b, const char *name)
 	b->inputs[b->n++] = name;
 }
 
+/* A list's longest name and largest size: /dev/zero is not a list. */
+#define LIST_LINE_MAX 4096
+#define LIST_MAX (256UL << 20)
+
 void
 cf_batch_read_list(struct cf_batch *b, const char *path, int delim)
 {
 	FILE *f = stdin;
 	char *buf = NULL, *p, *end;
-	size_t len = 0, cap = 0, got;
+	size_t len = 0, cap = 0, got, line = 0, nline = 1, total = 0;
+	char *q;
 
 	if (strcmp(path, "-") && !(f = fopen(path, "rb")))
 		die(EXIT_INPUT, "'%s': %s", path, strerror(errno));
@@ -42,9 +47,31 @@ cf_batch_read_list(struct cf_batch *b, const char *path, int delim)
 			buf = xrealloc(buf, cap + 1);
 		}
 		got = fread(buf + len, 1, cap - len, f);
-		len += got;
+		/*
+		 * Every name checked as it comes, before reading on; empty
+		 * names are dropped here (q writes over p).
+		 */
+		for (p = q = buf + len; p < buf + len + got; p++) {
+			if (*p == delim) {
+				if (line)
+					*q++ = *p;
+				line = 0;
+				nline++;
+			} else if (++line > LIST_LINE_MAX) {
+				die(EXIT_INPUT, "'%s': %s %zu is longer than "
+				    "%d bytes", path, delim == '\n' ? "line" :
+				    "name", nline, LIST_LINE_MAX);
+			} else {
+				*q++ = *p;
+			}
+		}
+		len = (size_t)(q - buf);
+		total += got;
 		if (got == 0)
 			break;
+		if (total > LIST_MAX)
+			die(EXIT_INPUT, "'%s': larger than %lu bytes, the "
+			    "most a list may hold", path, LIST_MAX);
 	}
 	if (ferror(f))
 		die(EXIT_INPUT, "'%s': read error: %s", path, strerror(errno));

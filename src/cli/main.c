@@ -4,6 +4,7 @@
  * the exit status.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,9 @@ main(int argc, char **argv)
 
 	/* parse options */
 	parse_options(argc, argv, &o);
+	cf_mem_set_limit(o.max_memory > SIZE_MAX ? SIZE_MAX :
+	    (size_t)o.max_memory);
+	o.load.max_memory = o.max_memory;
 	if (o.list_kernels) {
 		lib_list(stdout);
 		close_stdout();

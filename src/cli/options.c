@@ -38,6 +38,7 @@ enum {
 	OPT_LOSSLESS,
 	OPT_LINEAR,
 	OPT_LIST_KERNELS,
+	OPT_MAX_MEMORY,
 	OPT_MAX_PIXELS,
 	OPT_MAX_SCANS,
 	OPT_MAX_SIDE,
@@ -86,6 +87,7 @@ static const struct option long_opts[] = {
 	{ "linear", no_argument, NULL, OPT_LINEAR },
 	{ "lossless", no_argument, NULL, OPT_LOSSLESS },
 	{ "list-kernels", no_argument, NULL, OPT_LIST_KERNELS },
+	{ "max-memory", required_argument, NULL, OPT_MAX_MEMORY },
 	{ "max-pixels", required_argument, NULL, OPT_MAX_PIXELS },
 	{ "max-scans", required_argument, NULL, OPT_MAX_SCANS },
 	{ "max-side", required_argument, NULL, OPT_MAX_SIDE },
@@ -230,6 +232,30 @@ bad_option(int c, char **argv)
 	die(EXIT_USAGE, "unknown option '%.*s'" SEE_HELP, (int)len, a);
 }
 
+/* N bytes, or N with k, M or G (powers of 1024): at least 1 MiB. */
+static uint64_t
+parse_size(const char *opt, const char *s)
+{
+	static const char units[] = "kMG";
+	const char *u;
+	char num[32];
+	size_t n = strcspn(s, units);
+	long v;
+	int shift = 0;
+
+	if (n >= sizeof(num) || (s[n] && s[n + 1]))
+		die(EXIT_USAGE, "%s: '%s' is not a size (N, Nk, NM or NG)",
+		    opt, s);
+	if (s[n] && (u = strchr(units, s[n])))
+		shift = 10 * (int)(u - units + 1);
+	memcpy(num, s, n);
+	num[n] = '\0';
+	v = parse_long(opt, num, 1, LONG_MAX >> shift);
+	if (((uint64_t)v << shift) < (1u << 20))
+		die(EXIT_USAGE, "%s: '%s' is less than 1M", opt, s);
+	return (uint64_t)v << shift;
+}
+
 static void
 parse_padding(const char *s, struct cf_conv_params *p)
 {
@@ -316,6 +342,7 @@ parse_options(int argc, char **argv, struct options *o)
 		.convert = CF_CONVERT_OPTS_DEFAULT,
 		.save = CF_SAVE_OPTS_DEFAULT,
 		.load = CF_LOAD_OPTS_DEFAULT,
+		.max_memory = CF_MAX_MEMORY_DEFAULT,
 	};
 	char list[256];
 	long ncpu;
@@ -434,6 +461,9 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_LIST_KERNELS:
 			o->list_kernels = 1;
+			break;
+		case OPT_MAX_MEMORY:
+			o->max_memory = parse_size("--max-memory", optarg);
 			break;
 		case OPT_MAX_PIXELS:
 			o->load.max_pixels = (uint64_t)parse_long(

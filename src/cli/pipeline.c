@@ -12,6 +12,7 @@
 #include "cli/output.h"
 #include "cli/pipeline.h"
 #include "cli/util.h"
+#include "base/tensor.h"
 #include "engine/filter.h"
 #include "io/img.h"
 
@@ -313,12 +314,22 @@ run_image(const struct options *opts, const struct cf_stage *stages)
 	else if (o.verbose)
 		note("'%s': whole images in memory", o.input);
 
+	/* the rows the pipeline holds count against --max-memory */
+	if (j.pl.streamed && cf_mem_reserve(j.pl.ring_bytes)) {
+		error("'%s': streaming needs %zu MiB of rows, over the memory "
+		    "limit (--max-memory)", o.input,
+		    (j.pl.ring_bytes + (1 << 20) - 1) >> 20);
+		rc = EXIT_INPUT;
+		goto out;
+	}
 	/* run: the output is written while the input is read */
 	j.o = &o;
 	j.stages = stages;
 	j.in = in;
 	j.r = &r;
 	rc = save_with(&o, emit, &j, j.pl.streamed);
+	if (j.pl.streamed)
+		cf_mem_unreserve(j.pl.ring_bytes);
 	/* after the fact: a failure is its one line, no warning before it */
 	if (!rc && j.pl.dropped_alpha)
 		warn("'%s': this format cannot store alpha; alpha dropped",

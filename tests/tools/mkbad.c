@@ -139,6 +139,61 @@ deflate_fill(size_t n, int v, size_t *outlen)
 
 static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', 13, 10, 26, 10 };
 
+/*
+ * A zlib stream of 'blocks' MiB of zeros made quickly: one MiB deflated
+ * after a full flush (which resets the dictionary, so every copy is the
+ * same bytes), repeated, then an empty final block and the checksum.
+ */
+static unsigned char *
+deflate_zeros_mib(size_t blocks, size_t *outlen)
+{
+	static unsigned char in[1 << 20];
+	unsigned char head[8192], *out, *p;
+	size_t n, hn, i;
+	uLong adler = adler32(0L, Z_NULL, 0), one;
+	z_stream z;
+
+	memset(&z, 0, sizeof(z));
+	if (deflateInit(&z, 9) != Z_OK)
+		die("zlib");
+	/* the 2-byte header and one MiB with a full flush after it */
+	z.next_in = in;
+	z.avail_in = sizeof(in);
+	z.next_out = head;
+	z.avail_out = sizeof(head);
+	if (deflate(&z, Z_FULL_FLUSH) != Z_OK || z.avail_in)
+		die("deflate");
+	hn = sizeof(head) - z.avail_out;
+	/* the same MiB again: the bytes one copy takes, without the header */
+	z.next_in = in;
+	z.avail_in = sizeof(in);
+	z.next_out = head + hn;
+	z.avail_out = (uInt)(sizeof(head) - hn);
+	if (deflate(&z, Z_FULL_FLUSH) != Z_OK || z.avail_in)
+		die("deflate");
+	n = sizeof(head) - hn - z.avail_out;
+	deflateEnd(&z);
+	one = adler32(adler32(0L, Z_NULL, 0), in, sizeof(in));
+	if (!(out = malloc(2 + blocks * n + 16)))
+		die("out of memory");
+	memcpy(out, head, 2);
+	p = out + 2;
+	for (i = 0; i < blocks; i++) {
+		memcpy(p, head + hn, n);
+		p += n;
+		adler = adler32_combine(adler, one, sizeof(in));
+	}
+	/* a final empty stored block, then Adler-32 big-endian */
+	memcpy(p, "\x01\x00\x00\xff\xff", 5);
+	p += 5;
+	*p++ = adler >> 24;
+	*p++ = adler >> 16;
+	*p++ = adler >> 8;
+	*p++ = adler;
+	*outlen = (size_t)(p - out);
+	return out;
+}
+
 /* A valid 16x16 RGB PNG with a tEXt chunk; offsets of each chunk. */
 static struct buf
 good_png(size_t *bounds, size_t *nbounds)
@@ -276,8 +331,8 @@ make_png(void)
 	/*
 	 * zlib bombs.  A 20000x20000 RGBA header with 64 MB of zeros in
 	 * ~64 KB: the pixel limit stops it before inflating anything.  A
-	 * 16x16 header whose IDAT inflates to 64 MB: the exact size check
-	 * stops it after the image's 784 bytes.
+	 * 16x16 header whose IDAT inflates to 64 MB: the bound on what may
+	 * follow the last row stops it, --lenient or not.
 	 */
 	z = deflate_fill(64u << 20, 0, &zn);
 	m = (struct buf){ 0 };
@@ -294,7 +349,21 @@ make_png(void)
 	chunk(&m, "IHDR", d, 13);
 	chunk(&m, "IDAT", z, (uint32_t)zn);
 	chunk(&m, "IEND", NULL, 0);
-	put("lenient-png-bomb-small.png", m.p, m.n);
+	put("png-bomb-small.png", m.p, m.n);
+	free(m.p);
+	free(z);
+	/*
+	 * A 1x1 gray image whose IDAT inflates to 4 GiB (a 4 MB file):
+	 * inflating all that took seconds before "Too much image data".
+	 */
+	z = deflate_zeros_mib(4096, &zn);
+	m = (struct buf){ 0 };
+	add(&m, sig, 8);
+	ihdr(d, 1, 1, 8, 0, 0);
+	chunk(&m, "IHDR", d, 13);
+	chunk(&m, "IDAT", z, (uint32_t)zn);
+	chunk(&m, "IEND", NULL, 0);
+	put("png-bomb-4g.png", m.p, m.n);
 	free(m.p);
 	free(z);
 }
@@ -471,6 +540,15 @@ make_jpeg(void)
 			add(&r, many + last, ns - 2 - last);
 		add(&r, "\xff\xd9", 2);
 		put("jpeg-scans-5000.jpg", r.p, r.n);
+		/*
+		 * The same scans claiming 11000x11000 (121 MP, under
+		 * --max-pixels): decoding would allocate every coefficient
+		 * (233 MB) before the first scan; counted first, it fails at
+		 * once.
+		 */
+		at = marker(r.p, r.n, 0xc2, 2);
+		patched("jpeg-scans-121mp.jpg", r.p, r.n, at + 5,
+		    "\x2a\xf8\x2a\xf8", 4);
 		free(r.p);
 	}
 	free(many);
