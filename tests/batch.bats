@@ -193,3 +193,40 @@ imgs() {
 	run -0 cf -k box --from-list0 ok.list0 -o out
 	[ -f out/one.pgm ]
 }
+
+@test "--keep-paths mirrors the inputs' folders under -o DIR (the README's find example)" {
+	mkdir -p photos/2024 photos/2025/x
+	pgm 2 1 10 20 > photos/2024/a.pgm
+	pgm 2 1 30 40 > photos/2025/x/a.pgm
+	# without it, two folders with one file name collide
+	run -2 bash -c "find photos -name '*.pgm' -print0 | sort -z |
+	    \"\$CONVFILTER\" --from-list0 - -o out -k identity"
+	assert_eq "$output" "convfilter: 'photos/2024/a.pgm' and 'photos/2025/x/a.pgm': both would be written to 'out/a.pgm'"
+	run -0 bash -c "find photos -name '*.pgm' -print0 |
+	    \"\$CONVFILTER\" --from-list0 - -o out --keep-paths -k identity"
+	assert_eq "$(samples out/photos/2024/a.pgm)" "10 20"
+	assert_eq "$(samples out/photos/2025/x/a.pgm)" "30 40"
+	# "." and empty components vanish; -f and --suffix-free names as usual
+	run -0 cf --keep-paths -f png -o out2 ./photos//2024/./a.pgm
+	[ -f out2/photos/2024/a.png ]
+	assert_eq "$(find out2 | sort | tr '\n' ' ')" "out2 out2/photos out2/photos/2024 out2/photos/2024/a.png "
+}
+
+@test "--keep-paths refuses absolute paths and '..', and needs -o" {
+	mkdir d
+	pgm 1 1 5 > d/a.pgm
+	run -2 cf --keep-paths -o out "$PWD/d/a.pgm"
+	assert_eq "$output" "convfilter: '$PWD/d/a.pgm': --keep-paths takes relative paths, not absolute ones"
+	run -2 cf --keep-paths -o out d/../d/a.pgm
+	assert_eq "$output" "convfilter: 'd/../d/a.pgm': --keep-paths refuses '..', which would write outside the output directory"
+	no_file out
+	run -2 cf --keep-paths --suffix _x d/a.pgm
+	assert_eq "$output" "convfilter: --keep-paths: needs -o DIR to mirror the inputs' folders under"
+	run -2 cf --keep-paths d/a.pgm b.pgm
+	assert_eq "$output" "convfilter: --keep-paths: needs -o DIR to mirror the inputs' folders under"
+	# a name with '..' inside a component is an ordinary name
+	mkdir 'x..y'
+	pgm 1 1 6 > 'x..y/a..b.pgm'
+	run -0 cf --keep-paths -o out 'x..y/a..b.pgm'
+	[ -f 'out/x..y/a..b.pgm' ]
+}

@@ -92,9 +92,42 @@ cf_batch_read_list(struct cf_batch *b, const char *path, int delim)
 	}
 }
 
+/*
+ * --keep-paths: the folders of in as a relative path ending in '/' ("a/b/"
+ * for "./a//b/x.png", "" for "x.png"), with "." components dropped.  Exit
+ * 2 on an absolute path or a ".." component, which would leave DIR.
+ */
+static char *
+kept_dirs(const char *in, size_t dirlen)
+{
+	char *out = xmalloc(dirlen + 1), *q = out;
+	const char *p = in, *end = in + dirlen, *c;
+	size_t n;
+
+	if (*in == '/')
+		die(EXIT_USAGE, "'%s': --keep-paths takes relative paths, not "
+		    "absolute ones", in);
+	while (p < end) {
+		c = memchr(p, '/', (size_t)(end - p));
+		n = (size_t)((c ? c : end) - p);
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			die(EXIT_USAGE, "'%s': --keep-paths refuses '..', which "
+			    "would write outside the output directory", in);
+		if (n && !(n == 1 && *p == '.')) {
+			memcpy(q, p, n);
+			q += n;
+			*q++ = '/';
+		}
+		p += n + 1;
+	}
+	*q = '\0';
+	return out;
+}
+
 static char *
 output_name(const struct cf_batch *b, const char *in)
 {
+	char *kept = NULL;
 	const char *slash = strrchr(in, '/'), *base = slash ? slash + 1 : in;
 	const char *dot = strrchr(base, '.'), *ext, *dir = in, *sep = "";
 	const char *sfx = b->suffix ? b->suffix : "";
@@ -110,16 +143,20 @@ output_name(const struct cf_batch *b, const char *in)
 	if (b->format && cf_img_format_from_name(in) != b->format)
 		ext = b->format->exts[0];
 	if (b->dir) {
+		if (b->keep_paths)
+			kept = kept_dirs(in, dirlen);
 		dir = b->dir;
 		dirlen = strlen(dir);
 		while (dirlen > 1 && dir[dirlen - 1] == '/')
 			dirlen--;
 		sep = dir[dirlen - 1] == '/' ? "" : "/";
 	}
-	out = xmalloc(dirlen + stemlen + strlen(sfx) + (ext ? strlen(ext) :
-	    0) + 3);
-	sprintf(out, "%.*s%s%.*s%s%s%s", (int)dirlen, dir, sep, (int)stemlen,
-	    base, sfx, ext ? "." : "", ext ? ext : "");
+	out = xmalloc(dirlen + (kept ? strlen(kept) : 0) + stemlen +
+	    strlen(sfx) + (ext ? strlen(ext) : 0) + 3);
+	sprintf(out, "%.*s%s%s%.*s%s%s%s", (int)dirlen, dir, sep,
+	    kept ? kept : "", (int)stemlen, base, sfx, ext ? "." : "",
+	    ext ? ext : "");
+	free(kept);
 	return out;
 }
 
@@ -248,6 +285,22 @@ make_dir(const char *dir)
 	free(s);
 }
 
+/* mkdir -p of the folder that will hold file out, if any. */
+static void
+make_parent(const char *out)
+{
+	const char *slash = strrchr(out, '/');
+	char *dir;
+
+	if (!slash || slash == out)
+		return;
+	dir = xmalloc((size_t)(slash - out) + 1);
+	memcpy(dir, out, (size_t)(slash - out));
+	dir[slash - out] = '\0';
+	make_dir(dir);
+	free(dir);
+}
+
 struct run {
 	struct cf_batch *b;
 	cf_batch_fn *fn;
@@ -315,10 +368,13 @@ int
 cf_batch_run(struct cf_batch *b, cf_batch_fn *fn, void *ctx)
 {
 	struct run r = { .b = b, .fn = fn, .ctx = ctx };
-	size_t nw;
+	size_t nw, i;
 
 	if (b->dir)
 		make_dir(b->dir);
+	/* --keep-paths: every output's folder, before any work */
+	for (i = 0; b->keep_paths && i < b->n; i++)
+		make_parent(b->outputs[i]);
 	nw = b->n < (size_t)b->jobs ? b->n : (size_t)b->jobs;
 	if (nw < 1)
 		nw = 1;

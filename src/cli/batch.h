@@ -21,6 +21,7 @@ struct cf_batch {
 	int jobs;		/* -j: files and engine threads share it */
 	int progress;		/* draw the progress bar */
 	int verbose;		/* summary even on success */
+	int keep_paths;		/* --keep-paths: inputs' folders under dir */
 	char **lists;		/* owned buffers of --from-list files */
 	size_t nlists;
 };

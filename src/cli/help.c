@@ -25,7 +25,8 @@ usage(FILE *f)
 "                  [--strip] [--tiff-compression type] [--transpose]\n"
 "                  input output\n"
 "       convfilter [options] [--from-list file] [--from-list0 file]\n"
-"                  [--progress] [--quiet] {-o dir | --suffix suffix} input...\n"
+"                  [--keep-paths] [--progress] [--quiet]\n"
+"                  {-o dir | --suffix suffix} input...\n"
 "       convfilter --info [--json] [-k spec]... input\n"
 "       convfilter --list-kernels\n"
 "       convfilter --print-kernel -k spec...\n", f);
@@ -133,6 +134,8 @@ help(void)
 "      --suffix SFX       write beside each input: in.png -> inSFX.png\n"
 "      --from-list FILE   more inputs, one a line ('-': stdin)\n"
 "      --from-list0 FILE  more inputs, NUL-separated (find -print0)\n"
+"      --keep-paths       with -o: each input's relative path under DIR,\n"
+"                         folders made (no absolute paths, no '..')\n"
 "      --progress         progress bar on stderr even when not a terminal\n"
 "  files run in parallel: min(N, files) workers of N / workers engine\n"
 "  threads each (-j N); a bad file is reported and skipped; exit 3 if an\n"

@@ -34,6 +34,7 @@ enum {
 	OPT_INFO,
 	OPT_JPEG_OPTIMIZE,
 	OPT_JSON,
+	OPT_KEEP_PATHS,
 	OPT_LENIENT,
 	OPT_LOSSLESS,
 	OPT_LINEAR,
@@ -82,6 +83,7 @@ static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "jpeg-optimize", no_argument, NULL, OPT_JPEG_OPTIMIZE },
+	{ "keep-paths", no_argument, NULL, OPT_KEEP_PATHS },
 	{ "kernel", required_argument, NULL, 'k' },
 	{ "lenient", no_argument, NULL, OPT_LENIENT },
 	{ "linear", no_argument, NULL, OPT_LINEAR },
@@ -450,6 +452,9 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_JSON:
 			o->json = 1;
 			break;
+		case OPT_KEEP_PATHS:
+			o->batch.keep_paths = 1;
+			break;
 		case OPT_LENIENT:
 			o->load.lenient = 1;
 			break;
@@ -559,12 +564,18 @@ parse_options(int argc, char **argv, struct options *o)
 
 	argc -= optind;
 	argv += optind;
+	if (o->batch.keep_paths && !o->batch_mode)
+		die(EXIT_USAGE, "--keep-paths: needs -o DIR to mirror the "
+		    "inputs' folders under");
 	if (o->batch_mode) {
 		if (o->list_kernels || o->print_kernel || o->info)
 			die(EXIT_USAGE, "%s: takes no -o, --suffix or "
 			    "--from-list", o->info ? "--info" :
 			    o->list_kernels ? "--list-kernels" :
 			    "--print-kernel");
+		if (o->batch.keep_paths && !o->batch.dir)
+			die(EXIT_USAGE, "--keep-paths: needs -o DIR to mirror "
+			    "the inputs' folders under");
 		if (!o->batch.dir && !o->batch.suffix)
 			die(EXIT_USAGE, "--from-list: needs -o DIR or "
 			    "--suffix SUFFIX to name the outputs");
