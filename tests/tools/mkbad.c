@@ -586,8 +586,10 @@ make_text(void)
 		F("pnm-cut-data.ppm", "P6\n4 4\n255\n\1\2\3\4\5\6"),
 		F("pnm-p7-depth0.pam", "P7\nWIDTH 1\nHEIGHT 1\nDEPTH 0\n"
 		    "MAXVAL 255\nENDHDR\n"),
-		F("pnm-p7-depth5.pam", "P7\nWIDTH 1\nHEIGHT 1\nDEPTH 5\n"
-		    "MAXVAL 255\nENDHDR\n\0\0\0\0\0"),
+		F("pnm-p7-depth5-cut.pam", "P7\nWIDTH 1\nHEIGHT 1\nDEPTH 5\n"
+		    "MAXVAL 255\nENDHDR\n\0\0\0\0"),
+		F("pnm-p7-depth6-over.pam", "P7\nWIDTH 1\nHEIGHT 1\nDEPTH 6\n"
+		    "MAXVAL 7\nENDHDR\n\0\1\2\3\4\10"),
 		F("pnm-p7-no-endhdr.pam", "P7\nWIDTH 1\nHEIGHT 1\nDEPTH 1\n"
 		    "MAXVAL 255\n\0"),
 		F("pnm-p7-no-width.pam", "P7\nHEIGHT 1\nDEPTH 1\n"
@@ -596,8 +598,14 @@ make_text(void)
 		    "MAXVAL 255\nFOO 1\nENDHDR\n\0"),
 		F("pnm-p7-huge.pam", "P7\nWIDTH 4000000000\nHEIGHT 4000000000"
 		    "\nDEPTH 4\nMAXVAL 65535\nENDHDR\n"),
-		F("pnm-p1.pbm", "P1\n1 1\n0\n"),
-		F("pnm-p4.pbm", "P4\n8 1\n\0"),
+		F("pnm-p1-cut.pbm", "P1\n2 1\n0"),
+		F("pnm-p1-digit2.pbm", "P1\n2 1\n02"),
+		F("pnm-p4-cut.pbm", "P4\n9 1\n\0"),
+		F("pnm-p4-no-space.pbm", "P4\n8 1\0"),
+		F("pnm-p2-over-maxval.pgm", "P2\n1 1\n10\n11\n"),
+		F("pnm-p2-cut.pgm", "P2\n2 1\n255\n7"),
+		F("pnm-p3-junk.ppm", "P3\n1 1\n255\n1 x 3\n"),
+		F("pnm-p3-huge-sample.ppm", "P3\n1 1\n255\n1 99999999999 3\n"),
 		F("pnm-p9.pgm", "P9\n1 1\n255\n\0"),
 		F("kernel-nan.kernel", "1 nan 1\n"),
 		F("kernel-inf.kernel", "1 1\ninf 1\n"),
