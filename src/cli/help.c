@@ -137,6 +137,7 @@ help(void)
 "      --keep-paths       with -o: each input's relative path under DIR,\n"
 "                         folders made (no absolute paths, no '..')\n"
 "      --progress         progress bar on stderr even when not a terminal\n"
+"                         or for one file (moves by rows, fits the width)\n"
 "  files run in parallel: min(N, files) workers of N / workers engine\n"
 "  threads each (-j N); a bad file is reported and skipped; exit 3 if an\n"
 "  output failed, else 1 if an input failed\n"

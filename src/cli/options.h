@@ -44,6 +44,8 @@ struct options {
 	int no_stream;			/* --no-stream: whole images */
 	struct cf_img_meta *meta;	/* per image (run_one); NULL: --strip */
 	uint64_t max_memory;		/* --max-memory, bytes */
+	int show_progress;		/* cf_progress_rows for this image */
+	size_t batch_index;		/* its index in the batch */
 };
 
 /*

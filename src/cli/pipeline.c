@@ -137,7 +137,10 @@ read_rows(void *ctx, void *rows, size_t n)
 
 	if (cf_img_reader_rows(j->r, rows, n, j->rerr, sizeof(j->rerr)))
 		return 1;
-	if ((j->nread += n) < j->r->h)
+	j->nread += n;
+	if (j->o->show_progress)
+		cf_progress_rows(j->o->batch_index, j->nread, j->r->h);
+	if (j->nread < j->r->h)
 		return 0;
 	/* before the whole-image engine writes anything */
 	if (cf_img_reader_finish(j->r, j->note, sizeof(j->note))) {

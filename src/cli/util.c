@@ -10,7 +10,7 @@
 #include "cli/util.h"
 
 static int quiet;		/* --quiet: no warnings */
-static int status_line;		/* a progress bar is on stderr's last line */
+static int status_line;		/* a progress bar: 1 a terminal's, 2 a log's */
 
 void
 set_quiet(int on)
@@ -24,11 +24,11 @@ set_status_line(int on)
 	status_line = on;
 }
 
-/* Overwritten by the progress bar, which knows the terminal's width. */
+/* A message goes over a terminal's bar, or after a log's on a new line. */
 static void
 clear_status_line(void)
 {
-	fputs("\r\033[K", stderr);
+	fputs(status_line == 1 ? "\r\033[K" : "\n", stderr);
 }
 
 /* The length of the valid UTF-8 sequence at s (not a C1 control), or 0. */

@@ -32,7 +32,10 @@ void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void fputs_quoted(const char *s, FILE *f);
 /* --quiet: warn() prints nothing. */
 void set_quiet(int on);
-/* While on, every message first wipes the progress bar's line. */
+/*
+ * While on, every message first wipes the progress bar's line (1: on a
+ * terminal) or ends it (2: stderr is not a terminal); 0 is off.
+ */
 void set_status_line(int on);
 
 /*
