@@ -156,9 +156,24 @@ clean_fail() {
 	assert_eq "$output" "convfilter: '$BAD/png-bomb-big.png': image is 20000x20000, over the 128000000-pixel limit (--max-pixels)"
 	# 16x16 pixels followed by 64 MB of zeros: too much image data
 	run -1 limited "$CONVFILTER" -k identity \
-	    "$BAD/lenient-png-bomb-small.png" out.png
-	assert_eq "$output" "convfilter: '$BAD/lenient-png-bomb-small.png': IDAT: Too much image data"
+	    "$BAD/png-bomb-small.png" out.png
+	assert_eq "$output" "convfilter: '$BAD/png-bomb-small.png': IDAT: Too much image data"
 	no_file out.png
+}
+
+@test "a 1x1 PNG whose data inflates to 4 GiB fails at once, in 64 MB, --lenient or not" {
+	local f=$BAD/png-bomb-4g.png
+	[ "$(wc -c < "$f")" -lt 5000000 ]
+	for opt in --quiet --lenient; do
+		run -1 bash -c 'case $CONVFILTER in *-san) ;; *) ulimit -v 65536 ;; esac
+		    exec timeout 5 "$CONVFILTER" -j 1 "$1" -k identity "$2" out.png' \
+		    _ "$opt" "$f"
+		assert_eq "$output" "convfilter: '$f': IDAT: Too much image data"
+	done
+	no_file out.png
+	# a sound image that ends its zlib stream with its rows still loads
+	"$MKFIXTURE" png rgb 8 3000 2 wide.png
+	run -0 cf -k identity wide.png wide.pam
 }
 
 @test "--max-scans stops a JPEG with thousands of scans and names the option" {
@@ -181,6 +196,28 @@ clean_fail() {
 	run -0 cf -k identity p.jpg p.png
 	run -1 cf --max-scans 5 -k identity p.jpg p2.png
 	[[ $output == *"(--max-scans)" ]]
+}
+
+@test "a 121 MP JPEG of thousands of scans is refused by its scan count, in 64 MB" {
+	local f=$BAD/jpeg-scans-121mp.jpg
+	want="progressive JPEG has more than 100 scans (--max-scans)"
+	for src in file pipe; do
+		run -1 bash -c 'case $CONVFILTER in *-san) ;; *) ulimit -v 65536 ;; esac
+		    if [ "$1" = file ]; then exec timeout 5 "$CONVFILTER" -j 1 -k identity "$2" out.png
+		    else exec timeout 5 "$CONVFILTER" -j 1 -k identity - out.png < "$2"; fi' \
+		    _ "$src" "$f"
+		[ "$src" = file ] || f=-
+		assert_eq "$output" "convfilter: '$f': $want"
+		f=$BAD/jpeg-scans-121mp.jpg
+	done
+	no_file out.png
+	# counted ahead from a pipe, the scans still decode as from a file
+	"$MKFIXTURE" jpeg progressive 40 30 p.jpg
+	cf -k identity p.jpg from-file.pam
+	cf -k identity - from-pipe.pam < <(cat p.jpg)
+	cmp from-file.pam from-pipe.pam
+	run -0 bash -c '"$CONVFILTER" --max-scans 5000 -k identity - out.pam < "$1"' _ "$BAD/jpeg-scans-2112.jpg"
+	[ -s out.pam ]
 }
 
 @test "--max-scans takes a positive integer" {

@@ -112,7 +112,7 @@ imgs() {
 	run -2 cf -k box --from-list /dev/null
 	assert_eq "$output" "convfilter: --from-list: needs -o DIR or --suffix SUFFIX to name the outputs"
 	run -2 cf -k box -o out
-	assert_eq "${lines[0]}" "convfilter: missing input"
+	assert_eq "$output" "convfilter: missing input (see convfilter --help)"
 	run -1 cf -k box --from-list nolist -o out
 	assert_eq "$output" "convfilter: 'nolist': No such file or directory"
 	no_file out
@@ -175,4 +175,58 @@ imgs() {
 	# alone, the message is the single-file one
 	run -1 cf -k box:3 -p valid in/tiny.pgm tiny-out.pgm
 	assert_eq "$output" "convfilter: 'box:3': kernel 3x3 (dilation 1x1) does not fit the padded input 1x1"
+}
+
+@test "a list's names are at most 4096 bytes and the list 256 MiB: /dev/zero is refused" {
+	run -1 bash -c 'case $CONVFILTER in *-san) ;; *) ulimit -v 1048576 ;; esac
+	    exec timeout 10 "$CONVFILTER" --from-list /dev/zero -o out'
+	assert_eq "$output" "convfilter: '/dev/zero': line 1 is longer than 4096 bytes"
+	run -1 bash -c 'case $CONVFILTER in *-san) ;; *) ulimit -v 1048576 ;; esac
+	    exec timeout 60 "$CONVFILTER" --from-list0 /dev/zero -o out'
+	assert_eq "$output" "convfilter: '/dev/zero': larger than 268435456 bytes, the most a list may hold"
+	{ echo one.pgm; printf '%05000d\n' 0; } > long.list
+	run -1 cf --from-list long.list -o out
+	assert_eq "$output" "convfilter: 'long.list': line 2 is longer than 4096 bytes"
+	no_file out
+	# empty names are skipped, 4096 bytes is still a name
+	printf '\0\0one.pgm\0\0' > ok.list0
+	run -0 cf -k box --from-list0 ok.list0 -o out
+	[ -f out/one.pgm ]
+}
+
+@test "--keep-paths mirrors the inputs' folders under -o DIR (the README's find example)" {
+	mkdir -p photos/2024 photos/2025/x
+	pgm 2 1 10 20 > photos/2024/a.pgm
+	pgm 2 1 30 40 > photos/2025/x/a.pgm
+	# without it, two folders with one file name collide
+	run -2 bash -c "find photos -name '*.pgm' -print0 | sort -z |
+	    \"\$CONVFILTER\" --from-list0 - -o out -k identity"
+	assert_eq "$output" "convfilter: 'photos/2024/a.pgm' and 'photos/2025/x/a.pgm': both would be written to 'out/a.pgm'"
+	run -0 bash -c "find photos -name '*.pgm' -print0 |
+	    \"\$CONVFILTER\" --from-list0 - -o out --keep-paths -k identity"
+	assert_eq "$(samples out/photos/2024/a.pgm)" "10 20"
+	assert_eq "$(samples out/photos/2025/x/a.pgm)" "30 40"
+	# "." and empty components vanish; -f and --suffix-free names as usual
+	run -0 cf --keep-paths -f png -o out2 ./photos//2024/./a.pgm
+	[ -f out2/photos/2024/a.png ]
+	assert_eq "$(find out2 | sort | tr '\n' ' ')" "out2 out2/photos out2/photos/2024 out2/photos/2024/a.png "
+}
+
+@test "--keep-paths refuses absolute paths and '..', and needs -o" {
+	mkdir d
+	pgm 1 1 5 > d/a.pgm
+	run -2 cf --keep-paths -o out "$PWD/d/a.pgm"
+	assert_eq "$output" "convfilter: '$PWD/d/a.pgm': --keep-paths takes relative paths, not absolute ones"
+	run -2 cf --keep-paths -o out d/../d/a.pgm
+	assert_eq "$output" "convfilter: 'd/../d/a.pgm': --keep-paths refuses '..', which would write outside the output directory"
+	no_file out
+	run -2 cf --keep-paths --suffix _x d/a.pgm
+	assert_eq "$output" "convfilter: --keep-paths: needs -o DIR to mirror the inputs' folders under"
+	run -2 cf --keep-paths d/a.pgm b.pgm
+	assert_eq "$output" "convfilter: --keep-paths: needs -o DIR to mirror the inputs' folders under"
+	# a name with '..' inside a component is an ordinary name
+	mkdir 'x..y'
+	pgm 1 1 6 > 'x..y/a..b.pgm'
+	run -0 cf --keep-paths -o out 'x..y/a..b.pgm'
+	[ -f 'out/x..y/a..b.pgm' ]
 }

@@ -14,7 +14,7 @@ setup() {
 	    normalize pad-mode padding png-level print-kernel quality scale \
 	    stride verbose version bias-file groups info json npy-dtype \
 	    output-padding transpose lenient max-pixels max-scans max-side \
-	    no-auto-orient strip \
+	    no-auto-orient strip max-memory \
 	    alpha depth linear \
 	    output-dir suffix from-list from-list0 progress quiet; do
 		[[ $output == *"--$opt"* ]] || { echo "missing --$opt"; false; }
@@ -42,15 +42,47 @@ setup() {
 	[[ $output == "convfilter "[0-9]* ]]
 }
 
-@test "an unknown option is a usage error" {
+@test "usage errors are one line each, never the synopsis" {
 	run -2 cf --frobnicate in.pgm out.pgm
-	[[ ${lines[0]} == *"unrecognized option"* ]]
+	assert_eq "$output" "convfilter: unknown option '--frobnicate' (see convfilter --help)"
 	no_file out.pgm
+	run -2 cf -x in.pgm out.pgm
+	assert_eq "$output" "convfilter: unknown option '-x' (see convfilter --help)"
+	run -2 cf in.pgm out.pgm --kernel
+	assert_eq "$output" "convfilter: option '--kernel' needs a value (see convfilter --help)"
+	run -2 cf in.pgm out.pgm -k
+	assert_eq "$output" "convfilter: option '-k' needs a value (see convfilter --help)"
+	run -2 cf --abs=1 in.pgm out.pgm
+	assert_eq "$output" "convfilter: option '--abs' takes no value (see convfilter --help)"
+	run -2 cf --no in.pgm out.pgm
+	assert_eq "$output" "convfilter: option '--no' is ambiguous (see convfilter --help)"
+	run -2 cf -k box in.pgm
+	assert_eq "$output" "convfilter: missing output (see convfilter --help)"
+	run -2 cf
+	assert_eq "$output" "convfilter: missing input and output (see convfilter --help)"
+	run -2 cf in.pgm out.pgm extra.pgm
+	assert_eq "$output" "convfilter: 'extra.pgm': unexpected argument (see convfilter --help)"
 }
 
-@test "a missing output argument is a usage error" {
-	run -2 cf -k box in.pgm
-	[ "${lines[0]}" = "convfilter: missing output" ]
+@test "single-dash long words and ImageMagick habits name the right option" {
+	run -2 cf -quality 85 in.pgm out.jpg
+	assert_eq "$output" "convfilter: '-quality': did you mean '--quality'?"
+	run -2 cf -strip in.pgm out.pgm
+	assert_eq "$output" "convfilter: '-strip': did you mean '--strip'?"
+	run -2 cf -kernel sobel in.pgm out.pgm
+	assert_eq "$output" "convfilter: '-kernel': did you mean '--kernel'?"
+	# a prefix: -o would silently take "ut" as the directory
+	run -2 cf -out dir in.pgm
+	assert_eq "$output" "convfilter: '-out': did you mean '--output-dir'?"
+	run -2 cf -blur 0x2 in.pgm out.pgm
+	assert_eq "$output" "convfilter: '-blur': an ImageMagick option; did you mean '-k gaussian:SIGMA'?"
+	no_file out.pgm
+	no_file ut
+	# short clusters and option values stay what they are
+	run -0 cf -kbox -j1 in.pgm a.pgm
+	run -0 cf -k box --bias -5 in.pgm b.pgm
+	run -0 cf -k box -- in.pgm -strip.pgm
+	[ -f -strip.pgm ]
 }
 
 @test "an output name whose format cannot be told is a usage error" {
@@ -248,4 +280,27 @@ setup() {
 	[ "$output" = "convfilter: 'identity': output would be 6x5, over the 20-pixel limit (--max-pixels)" ]
 	run -2 cf --max-pixels 0 w.pgm out.pgm
 	[ "$output" = "convfilter: --max-pixels: '0' is not an integer from 1 to 9223372036854775807" ]
+}
+
+@test "control bytes in names and header text are quoted, one line each" {
+	printf 'P7\nWIDTH 1\n\033]0;owned\a\r\nENDHDR\n' > title.pam
+	run -1 --separate-stderr cf title.pam out.pgm
+	assert_eq "$stderr" "convfilter: 'title.pam': invalid PAM header line '\\033]0;owned\\a\\r'"
+	run -1 --separate-stderr cf $'a\033[31m\nb\tc.pgm' out.pgm
+	assert_eq "$stderr" "convfilter: 'a\\033[31m\\nb\\tc.pgm': No such file or directory"
+	# invalid UTF-8 and C1 controls (U+009B is CSI) as \xNN; UTF-8 kept
+	run -1 --separate-stderr cf $'\xff\xc2\x9b\xc3\xa9.pgm' out.pgm
+	assert_eq "$stderr" "convfilter: '\\xFF\\xC2\\x9Bé.pgm': No such file or directory"
+	no_file out.pgm
+}
+
+@test "a failed RGBA to JPEG run prints only its error, no alpha warning" {
+	printf 'P7\nWIDTH 2\nHEIGHT 2\nDEPTH 4\nMAXVAL 255\nTUPLTYPE RGB_ALPHA\nENDHDR\n\1\2\3\4\1\2\3\4\1\2\3\4' > short.pam
+	run -1 --separate-stderr cf -k box short.pam out.jpg
+	assert_eq "$stderr" "convfilter: 'short.pam': truncated PNM data"
+	no_file out.jpg
+	# the warning stays for a run that succeeds
+	printf '\1\2\3\4' >> short.pam
+	run -0 --separate-stderr cf -k box short.pam out.jpg
+	assert_eq "$stderr" "convfilter: warning: 'out.jpg': this format cannot store alpha; alpha dropped"
 }

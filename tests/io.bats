@@ -253,9 +253,9 @@ png_exact() {
 }
 
 @test "bad PNM headers are rejected with a message" {
-	printf 'P7\nWIDTH 1\nHEIGHT 1\nDEPTH 5\nMAXVAL 255\nENDHDR\n12345' > d5.pam
-	run -1 cf -k identity d5.pam out.png
-	assert_eq "$output" "convfilter: 'd5.pam': unsupported PAM depth 5 (1 to 4 load)"
+	printf 'P7\nWIDTH 1\nHEIGHT 1\nDEPTH 0\nMAXVAL 255\nENDHDR\n' > d0.pam
+	run -1 cf -k identity d0.pam out.png
+	assert_eq "$output" "convfilter: 'd0.pam': PAM depth 0: no channels"
 	printf 'P7\nWIDTH 1\nHEIGHT 1\nMAXVAL 255\nENDHDR\n1' > nod.pam
 	run -1 cf -k identity nod.pam out.png
 	assert_eq "$output" "convfilter: 'nod.pam': PAM header has no DEPTH"
@@ -268,9 +268,9 @@ png_exact() {
 	printf 'P5\n1 1' > h.pgm
 	run -1 cf -k identity h.pgm out.png
 	assert_eq "$output" "convfilter: 'h.pgm': truncated PNM header"
-	printf 'P2\n1 1\n255\n0\n' > plain.pgm
+	printf 'P2\n1 1\n255\nx\n' > plain.pgm
 	run -1 cf -k identity plain.pgm out.png
-	assert_eq "$output" "convfilter: 'plain.pgm': unsupported PNM type P2 (only binary P5, P6 and P7 load)"
+	assert_eq "$output" "convfilter: 'plain.pgm': invalid plain PNM sample"
 	no_file out.png
 }
 
@@ -441,4 +441,65 @@ png_exact() {
 		rm -f out.pam
 	done < "$list"
 	assert_eq "$bad" ""
+}
+
+@test "PBM P4 (pngtopnm's 1-bit output) and plain P1 load as gray, 1 bits black" {
+	# 10x2: rows 1010010110 and 0000111111, each padded to whole bytes
+	printf 'P4\n10 2\n\245\200\017\300' > b.pbm
+	run -0 cf -k identity b.pbm b.pgm
+	assert_eq "$(samples b.pgm)" "0 255 0 255 255 0 255 0 0 255 255 255 255 255 0 0 0 0 0 0"
+	# plain: whitespace between bits is optional, comments in the header
+	printf 'P1\n# a comment\n10 2\n1 0 1 0 0 1 0 1 1 0\n0000111111' > p.pbm
+	run -0 cf -k identity p.pbm p.pgm
+	cmp b.pgm p.pgm
+}
+
+@test "plain P2 and P3 load exactly as their binary twins, 8 and 16 bits" {
+	printf 'P2\n3 1\n15\n0 7\n 15\n' > a.pgm
+	run -0 cf -k identity a.pgm a8.pgm
+	assert_eq "$(samples a8.pgm)" "0 119 255"
+	printf 'P3\n2 1\n65535\n0 65535 32768\n1 2 3' > c.ppm
+	run -0 cf -k identity c.ppm c16.pam
+	assert_eq "$(tail -c 12 c16.pam | od -An -tu2 --endian=big | tr -s ' ' | sed 's/^ //')" "0 65535 32768 1 2 3"
+	"$MKFIXTURE" png rgb 8 7 5 rgb.png
+	cf -k identity rgb.png rgb.ppm
+	# the plain form of a binary PPM, written here
+	{ printf 'P3\n7 5\n255\n'; tail -c 105 rgb.ppm | od -An -v -tu1; } > plain.ppm
+	run -0 cf -k identity plain.ppm back.ppm
+	cmp rgb.ppm back.ppm
+}
+
+@test "netpbm's own P4 and plain files load as the PNG they came from" {
+	command -v pngtopnm >/dev/null && command -v pnmtoplainpnm >/dev/null ||
+	    skip "netpbm (pngtopnm, pnmtoplainpnm) is not installed"
+	"$MKFIXTURE" png gray 1 13 3 g1.png
+	"$MKFIXTURE" png rgb 16 9 4 c16.png
+	pngtopnm g1.png > g1.pbm
+	assert_eq "$(head -c 2 g1.pbm)" P4
+	pnmtoplainpnm g1.pbm > g1p.pbm
+	pngtopnm c16.png > c16.ppm
+	pnmtoplainpnm c16.ppm > c16p.ppm
+	cf -k identity g1.png want.pgm
+	for f in g1.pbm g1p.pbm; do
+		run -0 cf -k identity $f got.pgm
+		cmp want.pgm got.pgm
+	done
+	cf -k identity c16.png want.pam
+	run -0 cf -k identity c16p.ppm got.pam
+	cmp want.pam got.pam
+}
+
+@test "a PAM of more than 4 channels is a tensor, as a .npy" {
+	printf 'P7\nWIDTH 2\nHEIGHT 1\nDEPTH 5\nMAXVAL 255\nTUPLTYPE FEATURES\nENDHDR\n\1\2\3\4\5\6\7\10\11\12' > t.pam
+	run -0 cf --info t.pam
+	assert_eq "${lines[0]}" "input: 5x1x2 (C x H x W)"
+	# to PAM: the same samples back; to .npy: [5, 1, 2] floats
+	run -0 cf -k identity t.pam back.pam
+	assert_eq "$(tail -c 10 back.pam | od -An -tu1 | tr -s ' ' | sed 's/^ //;s/ $//')" "1 2 3 4 5 6 7 8 9 10"
+	run -0 cf -k identity t.pam t.npy
+	[[ $(head -c 80 t.npy) == *"'shape': (5, 1, 2)"* ]]
+	assert_eq "$(tail -c 40 t.npy | od -An -v -tf4 | tr -s ' \n' ' ' | sed 's/^ //;s/ $//')" "1 6 2 7 3 8 4 9 5 10"
+	# an image format holds at most 4
+	run -1 cf -k identity t.pam t.png
+	assert_eq "$output" "convfilter: 't.png': the result has 5 channels; an image holds 1 to 4 (write .npy or .pam)"
 }

@@ -80,3 +80,13 @@ trip() {
 	run -0 cf --depth 16 -k identity in.png ref.pam
 	cmp trip.pam ref.pam
 }
+
+@test "an empty iCCP chunk is ignored, also under the sanitizers" {
+	"$MKFIXTURE" png-empty-iccp e.png
+	run -0 --separate-stderr cf -k identity e.png e.pgm
+	assert_eq "$stderr" ""
+	assert_eq "$(samples e.pgm)" 77
+	run -0 cf -k identity e.png e2.png
+	run -0 cf -k identity e2.png e2.pgm
+	assert_eq "$(samples e2.pgm)" 77
+}

@@ -16,6 +16,7 @@ cf_strerror(int err)
 	case CF_ENOENT:		return "not found";
 	case CF_EREAD:		return "read failed";
 	case CF_EWRITE:		return "write failed";
+	case CF_EMEMORY:	return "over the memory limit (--max-memory)";
 	}
 	return "unknown error";
 }

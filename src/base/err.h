@@ -20,6 +20,7 @@ enum cf_err {
 	CF_ENOENT,	/* no such preset, library kernel or file */
 	CF_EREAD,	/* a caller's read callback failed (its message is its) */
 	CF_EWRITE,	/* a caller's write callback failed */
+	CF_EMEMORY,	/* over the memory limit (cf_mem_set_limit) */
 };
 
 /* A static, lower-case description of err, never NULL. */

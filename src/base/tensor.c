@@ -1,5 +1,7 @@
 /* tensor.c - allocation and element conversion for struct cf_tensor. */
 #define _DEFAULT_SOURCE		/* MAP_ANONYMOUS, madvise */
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +11,40 @@
 
 /* Tensors of at least this many bytes get their own mapping. */
 #define HUGE_TENSOR (8u << 20)
+
+static size_t mem_limit;
+static atomic_size_t mem_used;
+
+void
+cf_mem_set_limit(size_t bytes)
+{
+	mem_limit = bytes;
+}
+
+size_t
+cf_mem_limit(void)
+{
+	return mem_limit;
+}
+
+int
+cf_mem_reserve(size_t n)
+{
+	size_t used = atomic_load(&mem_used);
+
+	/* workers reserve at once: compare and swap, never over */
+	do {
+		if (mem_limit && (n > mem_limit || used > mem_limit - n))
+			return CF_EMEMORY;
+	} while (!atomic_compare_exchange_weak(&mem_used, &used, used + n));
+	return 0;
+}
+
+void
+cf_mem_unreserve(size_t n)
+{
+	atomic_fetch_sub(&mem_used, n);
+}
 
 size_t
 cf_dtype_size(enum cf_dtype dtype)
@@ -42,6 +78,9 @@ cf_tensor_init(struct cf_tensor *t, enum cf_dtype dtype, int ndim,
 		if (cf_size_mul(n, shape[i], &n))
 			return CF_EOVERFLOW;
 	}
+	if (cf_mem_reserve(n))
+		return CF_EMEMORY;
+	t->counted = n;
 	if (n >= HUGE_TENSOR) {
 		/*
 		 * Large tensors are fresh anonymous memory (zero-filled) with
@@ -51,15 +90,21 @@ cf_tensor_init(struct cf_tensor *t, enum cf_dtype dtype, int ndim,
 		void *p = mmap(NULL, n, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-		if (p == MAP_FAILED)
+		if (p == MAP_FAILED) {
+			cf_mem_unreserve(n);
+			t->counted = 0;
 			return CF_ENOMEM;
+		}
 #ifdef MADV_HUGEPAGE
 		(void)madvise(p, n, MADV_HUGEPAGE);	/* only a hint */
 #endif
 		t->data = p;
 		t->mapped = n;
-	} else if (!(t->data = calloc(1, n)))
+	} else if (!(t->data = calloc(1, n))) {
+		cf_mem_unreserve(n);
+		t->counted = 0;
 		return CF_ENOMEM;
+	}
 	t->owns_data = 1;
 	t->ndim = ndim;
 	for (i = ndim - 1, n = 1; i >= 0; i--) {
@@ -77,6 +122,8 @@ cf_tensor_release(struct cf_tensor *t)
 		munmap(t->data, t->mapped);
 	else if (t->owns_data)
 		free(t->data);
+	if (t->owns_data)
+		cf_mem_unreserve(t->counted);
 	memset(t, 0, sizeof(*t));
 }
 

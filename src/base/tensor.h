@@ -29,9 +29,22 @@ struct cf_tensor {
 	void *data;
 	int owns_data;			/* release() frees data only if set */
 	size_t mapped;			/* bytes of an mmap'd block, else 0 */
+	size_t counted;			/* bytes held against cf_mem_reserve */
 };
 
 #define CF_TENSOR_INIT { .dtype = CF_F32 }
+
+/*
+ * The memory budget (--max-memory): the most bytes that tensors made by
+ * cf_tensor_init, and other large buffers reserved with cf_mem_reserve,
+ * may hold at once, process-wide; 0 (the default) is no limit.  Set it
+ * before any work.  cf_mem_reserve returns 0 or CF_EMEMORY (nothing
+ * reserved); every reservation is given back by cf_mem_unreserve.
+ */
+void cf_mem_set_limit(size_t bytes);
+size_t cf_mem_limit(void);
+int cf_mem_reserve(size_t n);
+void cf_mem_unreserve(size_t n);
 
 /*
  * Allocate a zero-filled contiguous tensor of ndim (1..4) dimensions.

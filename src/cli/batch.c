@@ -3,9 +3,11 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,12 +28,17 @@ cf_batch_add(struct cf_batch *b, const char *name)
 	b->inputs[b->n++] = name;
 }
 
+/* A list's longest name and largest size: /dev/zero is not a list. */
+#define LIST_LINE_MAX 4096
+#define LIST_MAX (256UL << 20)
+
 void
 cf_batch_read_list(struct cf_batch *b, const char *path, int delim)
 {
 	FILE *f = stdin;
 	char *buf = NULL, *p, *end;
-	size_t len = 0, cap = 0, got;
+	size_t len = 0, cap = 0, got, line = 0, nline = 1, total = 0;
+	char *q;
 
 	if (strcmp(path, "-") && !(f = fopen(path, "rb")))
 		die(EXIT_INPUT, "'%s': %s", path, strerror(errno));
@@ -42,9 +49,31 @@ cf_batch_read_list(struct cf_batch *b, const char *path, int delim)
 			buf = xrealloc(buf, cap + 1);
 		}
 		got = fread(buf + len, 1, cap - len, f);
-		len += got;
+		/*
+		 * Every name checked as it comes, before reading on; empty
+		 * names are dropped here (q writes over p).
+		 */
+		for (p = q = buf + len; p < buf + len + got; p++) {
+			if (*p == delim) {
+				if (line)
+					*q++ = *p;
+				line = 0;
+				nline++;
+			} else if (++line > LIST_LINE_MAX) {
+				die(EXIT_INPUT, "'%s': %s %zu is longer than "
+				    "%d bytes", path, delim == '\n' ? "line" :
+				    "name", nline, LIST_LINE_MAX);
+			} else {
+				*q++ = *p;
+			}
+		}
+		len = (size_t)(q - buf);
+		total += got;
 		if (got == 0)
 			break;
+		if (total > LIST_MAX)
+			die(EXIT_INPUT, "'%s': larger than %lu bytes, the "
+			    "most a list may hold", path, LIST_MAX);
 	}
 	if (ferror(f))
 		die(EXIT_INPUT, "'%s': read error: %s", path, strerror(errno));
@@ -65,9 +94,42 @@ cf_batch_read_list(struct cf_batch *b, const char *path, int delim)
 	}
 }
 
+/*
+ * --keep-paths: the folders of in as a relative path ending in '/' ("a/b/"
+ * for "./a//b/x.png", "" for "x.png"), with "." components dropped.  Exit
+ * 2 on an absolute path or a ".." component, which would leave DIR.
+ */
+static char *
+kept_dirs(const char *in, size_t dirlen)
+{
+	char *out = xmalloc(dirlen + 1), *q = out;
+	const char *p = in, *end = in + dirlen, *c;
+	size_t n;
+
+	if (*in == '/')
+		die(EXIT_USAGE, "'%s': --keep-paths takes relative paths, not "
+		    "absolute ones", in);
+	while (p < end) {
+		c = memchr(p, '/', (size_t)(end - p));
+		n = (size_t)((c ? c : end) - p);
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			die(EXIT_USAGE, "'%s': --keep-paths refuses '..', which "
+			    "would write outside the output directory", in);
+		if (n && !(n == 1 && *p == '.')) {
+			memcpy(q, p, n);
+			q += n;
+			*q++ = '/';
+		}
+		p += n + 1;
+	}
+	*q = '\0';
+	return out;
+}
+
 static char *
 output_name(const struct cf_batch *b, const char *in)
 {
+	char *kept = NULL;
 	const char *slash = strrchr(in, '/'), *base = slash ? slash + 1 : in;
 	const char *dot = strrchr(base, '.'), *ext, *dir = in, *sep = "";
 	const char *sfx = b->suffix ? b->suffix : "";
@@ -83,16 +145,20 @@ output_name(const struct cf_batch *b, const char *in)
 	if (b->format && cf_img_format_from_name(in) != b->format)
 		ext = b->format->exts[0];
 	if (b->dir) {
+		if (b->keep_paths)
+			kept = kept_dirs(in, dirlen);
 		dir = b->dir;
 		dirlen = strlen(dir);
 		while (dirlen > 1 && dir[dirlen - 1] == '/')
 			dirlen--;
 		sep = dir[dirlen - 1] == '/' ? "" : "/";
 	}
-	out = xmalloc(dirlen + stemlen + strlen(sfx) + (ext ? strlen(ext) :
-	    0) + 3);
-	sprintf(out, "%.*s%s%.*s%s%s%s", (int)dirlen, dir, sep, (int)stemlen,
-	    base, sfx, ext ? "." : "", ext ? ext : "");
+	out = xmalloc(dirlen + (kept ? strlen(kept) : 0) + stemlen +
+	    strlen(sfx) + (ext ? strlen(ext) : 0) + 3);
+	sprintf(out, "%.*s%s%s%.*s%s%s%s", (int)dirlen, dir, sep,
+	    kept ? kept : "", (int)stemlen, base, sfx, ext ? "." : "",
+	    ext ? ext : "");
+	free(kept);
 	return out;
 }
 
@@ -221,6 +287,22 @@ make_dir(const char *dir)
 	free(s);
 }
 
+/* mkdir -p of the folder that will hold file out, if any. */
+static void
+make_parent(const char *out)
+{
+	const char *slash = strrchr(out, '/');
+	char *dir;
+
+	if (!slash || slash == out)
+		return;
+	dir = xmalloc((size_t)(slash - out) + 1);
+	memcpy(dir, out, (size_t)(slash - out));
+	dir[slash - out] = '\0';
+	make_dir(dir);
+	free(dir);
+}
+
 struct run {
 	struct cf_batch *b;
 	cf_batch_fn *fn;
@@ -229,37 +311,192 @@ struct run {
 	pthread_mutex_t lock;
 	size_t done, failed;
 	int in_failed, out_failed;
-	struct timespec start;
 };
 
+/*
+ * The progress bar: one line on stderr, redrawn in place at most ten
+ * times a second, fitted to the terminal's width (read again after
+ * SIGWINCH), moving with the rows of every file being read, with the
+ * rate and the time left; erased at the end on a terminal.
+ */
+static struct {
+	int on, tty;
+	pthread_mutex_t lock;
+	size_t n, done;		/* files, and files finished */
+	double *part;		/* of file i, the fraction of rows read */
+	double parts;		/* their sum over unfinished files */
+	struct timespec start;
+	double last;		/* when last drawn, seconds from start */
+	int cols;
+	size_t drawn;		/* width of the line last drawn */
+} bar = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static volatile sig_atomic_t resized = 1;
+
+static void
+on_winch(int sig)
+{
+	(void)sig;
+	resized = 1;
+}
+
 static double
-elapsed(const struct run *r)
+since_start(void)
 {
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - r->start.tv_sec) +
-	    (now.tv_nsec - r->start.tv_nsec) / 1e9;
+	return (double)(now.tv_sec - bar.start.tv_sec) +
+	    (now.tv_nsec - bar.start.tv_nsec) / 1e9;
 }
 
-/* One line, redrawn in place: [####....] done/total, files/s, ETA. */
-static void
-draw_progress(const struct run *r)
+/* The columns of the terminal on stderr, 80 if it does not say. */
+static int
+term_cols(void)
 {
-	char bar[25];
-	double t = elapsed(r), rate = t > 0 ? r->done / t : 0;
-	size_t n = r->b->n, fill = n ? r->done * 24 / n : 24;
-	long eta = rate > 0 ? (long)((n - r->done) / rate + 0.5) : 0;
+	struct winsize ws;
 
-	memset(bar, '#', fill);
-	memset(bar + fill, '.', 24 - fill);
-	bar[24] = '\0';
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 80;
+}
+
+/* Draw the line; bar.lock held. */
+static void
+draw(double t)
+{
+	char line[512], tail[128], eta[32], *p;
+	double units = (double)bar.done + bar.parts;
+	double rate = t > 0 ? units / t : 0;
+	size_t width, fill, len, i;
+	long left;
+
+	if (resized) {
+		resized = 0;
+		bar.cols = term_cols();
+	}
+	/* the last column stays free: writing it wraps some terminals */
+	width = (size_t)bar.cols - 1;
+	if (width >= sizeof(line))
+		width = sizeof(line) - 1;
+	left = rate > 0 ? (long)((bar.n - units) / rate + 0.5) : -1;
+	if (left >= 0)
+		snprintf(eta, sizeof(eta), "%ld:%02ld:%02ld", left / 3600,
+		    left / 60 % 60, left % 60);
+	else
+		snprintf(eta, sizeof(eta), "-:--:--");
+	snprintf(tail, sizeof(tail), " %zu/%zu files, %.1f/s, ETA %s",
+	    bar.done, bar.n, rate, eta);
+	/* the bar takes what the words leave, or the words go */
+	p = line;
+	len = strlen(tail);
+	if (width >= 12 + 2 + 10 + len) {
+		p += sprintf(p, "convfilter: ");
+		fill = width - 12 - 2 - len;
+	} else if (width >= 2 + 10 + len) {
+		fill = width - 2 - len;
+	} else {
+		/* narrow: terse words, then the count alone */
+		snprintf(tail, sizeof(tail), " %zu/%zu %.1f/s %s", bar.done,
+		    bar.n, rate, eta);
+		if (width < 2 + 10 + strlen(tail))
+			snprintf(tail, sizeof(tail), " %zu/%zu", bar.done,
+			    bar.n);
+		len = strlen(tail);
+		fill = width > 2 + len ? width - 2 - len : 0;
+	}
+	if (fill) {
+		*p++ = '[';
+		for (i = 0; i < fill; i++)
+			*p++ = i < (size_t)(units / (bar.n ? bar.n : 1) *
+			    fill) ? '#' : '.';
+		*p++ = ']';
+	}
+	*p = '\0';
+	snprintf(p, sizeof(line) - (size_t)(p - line), "%s", tail);
+	line[width] = '\0';
+	len = strlen(line);
 	flockfile(stderr);
-	fprintf(stderr, "\rconvfilter: [%s] %zu/%zu files, %.1f/s, ETA "
-	    "%ld:%02ld:%02ld ", bar, r->done, n, rate, eta / 3600,
-	    eta / 60 % 60, eta % 60);
+	if (bar.tty)
+		fprintf(stderr, "\r%s\033[K", line);
+	else
+		fprintf(stderr, "\r%s%*s", line, bar.drawn > len ?
+		    (int)(bar.drawn - len) : 0, "");
 	fflush(stderr);
 	funlockfile(stderr);
+	bar.drawn = len;
+	bar.last = t;
+}
+
+void
+cf_progress_start(size_t n)
+{
+	struct sigaction sa;
+
+	bar.on = 1;
+	bar.tty = isatty(STDERR_FILENO);
+	bar.n = n;
+	bar.part = calloc(n ? n : 1, sizeof(*bar.part));
+	clock_gettime(CLOCK_MONOTONIC, &bar.start);
+	if (bar.tty) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_winch;
+		sa.sa_flags = SA_RESTART;
+		sigaction(SIGWINCH, &sa, NULL);
+	}
+	set_status_line(bar.tty ? 1 : 2);
+	pthread_mutex_lock(&bar.lock);
+	draw(0);
+	pthread_mutex_unlock(&bar.lock);
+}
+
+void
+cf_progress_rows(size_t i, size_t rows, size_t h)
+{
+	double f, t;
+
+	if (!bar.on || !bar.part || i >= bar.n || !h)
+		return;
+	/* rows come often: skip rather than wait, draw ten times a second */
+	if (pthread_mutex_trylock(&bar.lock))
+		return;
+	f = rows >= h ? 1 : (double)rows / (double)h;
+	bar.parts += f - bar.part[i];
+	bar.part[i] = f;
+	if ((t = since_start()) - bar.last >= 0.1 || rows >= h)
+		draw(t);
+	pthread_mutex_unlock(&bar.lock);
+}
+
+void
+cf_progress_done(size_t i)
+{
+	if (!bar.on)
+		return;
+	pthread_mutex_lock(&bar.lock);
+	if (bar.part && i < bar.n) {
+		bar.parts -= bar.part[i];
+		bar.part[i] = 0;
+	}
+	bar.done++;
+	draw(since_start());
+	pthread_mutex_unlock(&bar.lock);
+}
+
+void
+cf_progress_end(void)
+{
+	if (!bar.on)
+		return;
+	pthread_mutex_lock(&bar.lock);
+	bar.on = 0;
+	set_status_line(0);
+	/* a terminal's line is wiped; a log keeps the last state */
+	fputs(bar.tty ? "\r\033[K" : "\n", stderr);
+	fflush(stderr);
+	free(bar.part);
+	bar.part = NULL;
+	pthread_mutex_unlock(&bar.lock);
 }
 
 /* File i of the batch, on one of the workers. */
@@ -269,7 +506,7 @@ one_file(void *arg, size_t i)
 	struct run *r = arg;
 	int rc;
 
-	rc = r->fn(r->ctx, r->b->inputs[i], r->b->outputs[i], r->threads);
+	rc = r->fn(r->ctx, i, r->b->inputs[i], r->b->outputs[i], r->threads);
 	pthread_mutex_lock(&r->lock);
 	r->done++;
 	if (rc) {
@@ -279,19 +516,21 @@ one_file(void *arg, size_t i)
 		else
 			r->in_failed = 1;
 	}
-	if (r->b->progress)
-		draw_progress(r);
 	pthread_mutex_unlock(&r->lock);
+	cf_progress_done(i);
 }
 
 int
 cf_batch_run(struct cf_batch *b, cf_batch_fn *fn, void *ctx)
 {
 	struct run r = { .b = b, .fn = fn, .ctx = ctx };
-	size_t nw;
+	size_t nw, i;
 
 	if (b->dir)
 		make_dir(b->dir);
+	/* --keep-paths: every output's folder, before any work */
+	for (i = 0; b->keep_paths && i < b->n; i++)
+		make_parent(b->outputs[i]);
 	nw = b->n < (size_t)b->jobs ? b->n : (size_t)b->jobs;
 	if (nw < 1)
 		nw = 1;
@@ -300,18 +539,12 @@ cf_batch_run(struct cf_batch *b, cf_batch_fn *fn, void *ctx)
 	if (r.threads < 1)
 		r.threads = 1;
 	pthread_mutex_init(&r.lock, NULL);
-	clock_gettime(CLOCK_MONOTONIC, &r.start);
-	if (b->progress) {
-		set_status_line(1);
-		draw_progress(&r);
-	}
+	if (b->progress)
+		cf_progress_start(b->n);
 	/* files in order, min(jobs, n) at a time */
 	cf_parallel_for(b->n, (int)nw, one_file, &r);
 	pthread_mutex_destroy(&r.lock);
-	if (b->progress) {
-		set_status_line(0);
-		fputc('\n', stderr);
-	}
+	cf_progress_end();
 	if (r.failed || b->verbose || b->progress)
 		fprintf(stderr, "convfilter: %zu done, %zu failed\n",
 		    r.done - r.failed, r.failed);

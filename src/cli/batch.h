@@ -21,6 +21,7 @@ struct cf_batch {
 	int jobs;		/* -j: files and engine threads share it */
 	int progress;		/* draw the progress bar */
 	int verbose;		/* summary even on success */
+	int keep_paths;		/* --keep-paths: inputs' folders under dir */
 	char **lists;		/* owned buffers of --from-list files */
 	size_t nlists;
 };
@@ -42,12 +43,12 @@ void cf_batch_read_list(struct cf_batch *b, const char *path, int delim);
 void cf_batch_plan(struct cf_batch *b);
 
 /*
- * The work for one file: the exit status after at most one error line
+ * The work for file i: the exit status after at most one error line
  * (0, 1, 2 or 3); engine threads for the file in threads.  Called from
  * several threads at once.
  */
-typedef int cf_batch_fn(void *ctx, const char *input, const char *output,
-    int threads);
+typedef int cf_batch_fn(void *ctx, size_t i, const char *input,
+    const char *output, int threads);
 
 /*
  * Make DIR (exit 3 on failure), then run fn over every input with
@@ -57,6 +58,18 @@ typedef int cf_batch_fn(void *ctx, const char *input, const char *output,
  * 0.
  */
 int cf_batch_run(struct cf_batch *b, cf_batch_fn *fn, void *ctx);
+
+/*
+ * The progress bar on stderr for n files (cf_batch_run draws it for a
+ * batch; one file may too): cf_progress_rows says file i has rows of its
+ * h read (any thread), cf_progress_done that it is finished;
+ * cf_progress_end erases it (a terminal) or ends its
+ * line.  Without cf_progress_start the calls do nothing.
+ */
+void cf_progress_start(size_t n);
+void cf_progress_rows(size_t i, size_t rows, size_t h);
+void cf_progress_done(size_t i);
+void cf_progress_end(void);
 
 /* Free what the batch owns. */
 void cf_batch_release(struct cf_batch *b);

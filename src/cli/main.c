@@ -4,6 +4,7 @@
  * the exit status.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,11 +56,14 @@ struct batch_ctx {
 };
 
 static int
-batch_one(void *ctx, const char *input, const char *output, int threads)
+batch_one(void *ctx, size_t i, const char *input, const char *output,
+    int threads)
 {
 	const struct batch_ctx *c = ctx;
 	struct options o = *c->o;
 
+	o.batch_index = i;
+	o.show_progress = o.batch.progress;
 	o.input = input;
 	o.output = output;
 	o.conv.threads = threads;
@@ -93,6 +97,9 @@ main(int argc, char **argv)
 
 	/* parse options */
 	parse_options(argc, argv, &o);
+	cf_mem_set_limit(o.max_memory > SIZE_MAX ? SIZE_MAX :
+	    (size_t)o.max_memory);
+	o.load.max_memory = o.max_memory;
 	if (o.list_kernels) {
 		lib_list(stdout);
 		close_stdout();
@@ -124,7 +131,16 @@ main(int argc, char **argv)
 	}
 
 	/* load, filter, convert, save: one file, or a batch */
-	status = o.batch_mode ? run_batch(&o, stages) : run_one(&o, stages);
+	if (o.batch_mode) {
+		status = run_batch(&o, stages);
+	} else {
+		/* one file shows its rows with --progress */
+		if ((o.show_progress = o.progress > 0))
+			cf_progress_start(1);
+		status = run_one(&o, stages);
+		cf_progress_done(0);
+		cf_progress_end();
+	}
 	release_stages(&o, stages);
 	cf_batch_release(&o.batch);
 	if (!status)

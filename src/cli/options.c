@@ -34,10 +34,12 @@ enum {
 	OPT_INFO,
 	OPT_JPEG_OPTIMIZE,
 	OPT_JSON,
+	OPT_KEEP_PATHS,
 	OPT_LENIENT,
 	OPT_LOSSLESS,
 	OPT_LINEAR,
 	OPT_LIST_KERNELS,
+	OPT_MAX_MEMORY,
 	OPT_MAX_PIXELS,
 	OPT_MAX_SCANS,
 	OPT_MAX_SIDE,
@@ -61,7 +63,8 @@ enum {
 	OPT_TRANSPOSE,
 };
 
-static const char short_opts[] = "d:f:hj:k:o:p:q:s:vV";
+/* ':' first: getopt_long tells a missing value from an unknown option */
+static const char short_opts[] = ":d:f:hj:k:o:p:q:s:vV";
 
 static const struct option long_opts[] = {
 	{ "abs", no_argument, NULL, OPT_ABS },
@@ -80,11 +83,13 @@ static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "jpeg-optimize", no_argument, NULL, OPT_JPEG_OPTIMIZE },
+	{ "keep-paths", no_argument, NULL, OPT_KEEP_PATHS },
 	{ "kernel", required_argument, NULL, 'k' },
 	{ "lenient", no_argument, NULL, OPT_LENIENT },
 	{ "linear", no_argument, NULL, OPT_LINEAR },
 	{ "lossless", no_argument, NULL, OPT_LOSSLESS },
 	{ "list-kernels", no_argument, NULL, OPT_LIST_KERNELS },
+	{ "max-memory", required_argument, NULL, OPT_MAX_MEMORY },
 	{ "max-pixels", required_argument, NULL, OPT_MAX_PIXELS },
 	{ "max-scans", required_argument, NULL, OPT_MAX_SCANS },
 	{ "max-side", required_argument, NULL, OPT_MAX_SIDE },
@@ -114,6 +119,144 @@ static const struct option long_opts[] = {
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
+
+#define SEE_HELP " (see convfilter --help)"
+
+/*
+ * ImageMagick options people type out of habit that convfilter spells
+ * differently; its options that are ours too come from long_opts
+ * ("-quality" -> "--quality").
+ */
+static const struct {
+	const char *word, *hint;
+} magick[] = {
+	{ "blur", "-k gaussian:SIGMA" },
+	{ "convolve", "-k 'WxH: v,...'" },
+	{ "edge", "-k sobel" },
+	{ "emboss", "-k emboss" },
+	{ "gaussian-blur", "-k gaussian:SIGMA" },
+	{ "morphology", "-k 'WxH: v,...' --flip" },
+	{ "sharpen", "-k sharpen" },
+};
+
+/* The long option named word[0..len), or with prefix the first it starts. */
+static const struct option *
+find_long(const char *word, size_t len, int prefix)
+{
+	const struct option *lo;
+
+	for (lo = long_opts; lo->name; lo++)
+		if (!strncmp(lo->name, word, len) &&
+		    (prefix || !lo->name[len]))
+			return lo;
+	return NULL;
+}
+
+/* Whether short option c takes a value. */
+static int
+short_has_arg(int c)
+{
+	const char *p = strchr(short_opts + 1, c);
+
+	return c != ':' && p && p[1] == ':';
+}
+
+/*
+ * A long option or an ImageMagick option written with one dash, such as
+ * "-quality 85", would be read as a cluster of short options ("-q
+ * uality"), or worse, silently ("-out x" is "-o ut"): a usage error
+ * naming the right option instead.  Values of options are skipped.
+ */
+static void
+check_single_dash(int argc, char **argv)
+{
+	const struct option *lo;
+	const char *a, *w;
+	size_t len, i;
+	int k;
+
+	for (k = 1; k < argc; k++) {
+		a = argv[k];
+		if (!strcmp(a, "--"))
+			return;
+		if (a[0] != '-' || !a[1])
+			continue;
+		if (a[1] == '-') {
+			len = strcspn(a + 2, "=");
+			lo = find_long(a + 2, len, 1);
+			if (lo && lo->has_arg == required_argument &&
+			    !a[2 + len])
+				k++;
+			continue;
+		}
+		w = a + 1;
+		len = strcspn(w, "=");
+		if (len >= 2 && ((lo = find_long(w, len, 0)) ||
+		    (len >= 3 && (lo = find_long(w, len, 1)))))
+			die(EXIT_USAGE, "'%s': did you mean '--%s'?", a,
+			    lo->name);
+		for (i = 0; i < sizeof(magick) / sizeof(magick[0]); i++)
+			if (strlen(magick[i].word) == len &&
+			    !strncmp(magick[i].word, w, len))
+				die(EXIT_USAGE, "'%s': an ImageMagick option; "
+				    "did you mean '%s'?", a, magick[i].hint);
+		/* a cluster: a value ends it, the next word when empty */
+		for (; *w; w++)
+			if (short_has_arg((unsigned char)*w)) {
+				if (!w[1])
+					k++;
+				break;
+			}
+	}
+}
+
+/* One line for what getopt_long refused, then exit 2. */
+static _Noreturn void
+bad_option(int c, char **argv)
+{
+	const char *a = argv[optind - 1];
+	size_t len;
+
+	if (optopt && optopt < 256 && !strchr(short_opts + 1, optopt))
+		die(EXIT_USAGE, "unknown option '-%c'" SEE_HELP, optopt);
+	if (c == ':' && optopt && optopt < 256 && strncmp(a, "--", 2))
+		die(EXIT_USAGE, "option '-%c' needs a value" SEE_HELP, optopt);
+	len = strcspn(a, "=");
+	if (c == ':')
+		die(EXIT_USAGE, "option '%.*s' needs a value" SEE_HELP,
+		    (int)len, a);
+	if (optopt)
+		die(EXIT_USAGE, "option '%.*s' takes no value" SEE_HELP,
+		    (int)len, a);
+	if (len > 2 && find_long(a + 2, len - 2, 1))
+		die(EXIT_USAGE, "option '%.*s' is ambiguous" SEE_HELP,
+		    (int)len, a);
+	die(EXIT_USAGE, "unknown option '%.*s'" SEE_HELP, (int)len, a);
+}
+
+/* N bytes, or N with k, M or G (powers of 1024): at least 1 MiB. */
+static uint64_t
+parse_size(const char *opt, const char *s)
+{
+	static const char units[] = "kMG";
+	const char *u;
+	char num[32];
+	size_t n = strcspn(s, units);
+	long v;
+	int shift = 0;
+
+	if (n >= sizeof(num) || (s[n] && s[n + 1]))
+		die(EXIT_USAGE, "%s: '%s' is not a size (N, Nk, NM or NG)",
+		    opt, s);
+	if (s[n] && (u = strchr(units, s[n])))
+		shift = 10 * (int)(u - units + 1);
+	memcpy(num, s, n);
+	num[n] = '\0';
+	v = parse_long(opt, num, 1, LONG_MAX >> shift);
+	if (((uint64_t)v << shift) < (1u << 20))
+		die(EXIT_USAGE, "%s: '%s' is less than 1M", opt, s);
+	return (uint64_t)v << shift;
+}
 
 static void
 parse_padding(const char *s, struct cf_conv_params *p)
@@ -201,6 +344,7 @@ parse_options(int argc, char **argv, struct options *o)
 		.convert = CF_CONVERT_OPTS_DEFAULT,
 		.save = CF_SAVE_OPTS_DEFAULT,
 		.load = CF_LOAD_OPTS_DEFAULT,
+		.max_memory = CF_MAX_MEMORY_DEFAULT,
 	};
 	char list[256];
 	long ncpu;
@@ -210,6 +354,8 @@ parse_options(int argc, char **argv, struct options *o)
 	/* -j default: every online CPU (the output does not depend on it) */
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	o->conv.threads = ncpu < 1 ? 1 : ncpu > 256 ? 256 : (int)ncpu;
+	check_single_dash(argc, argv);
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1)
 		switch (c) {
 		case 'd':
@@ -306,6 +452,9 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_JSON:
 			o->json = 1;
 			break;
+		case OPT_KEEP_PATHS:
+			o->batch.keep_paths = 1;
+			break;
 		case OPT_LENIENT:
 			o->load.lenient = 1;
 			break;
@@ -317,6 +466,9 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_LIST_KERNELS:
 			o->list_kernels = 1;
+			break;
+		case OPT_MAX_MEMORY:
+			o->max_memory = parse_size("--max-memory", optarg);
 			break;
 		case OPT_MAX_PIXELS:
 			o->load.max_pixels = (uint64_t)parse_long(
@@ -407,27 +559,28 @@ parse_options(int argc, char **argv, struct options *o)
 			o->conv.transpose = 1;
 			break;
 		default:
-			/* getopt_long has printed what was wrong */
-			usage(stderr);
-			exit(EXIT_USAGE);
+			bad_option(c, argv);
 		}
 
 	argc -= optind;
 	argv += optind;
+	if (o->batch.keep_paths && !o->batch_mode)
+		die(EXIT_USAGE, "--keep-paths: needs -o DIR to mirror the "
+		    "inputs' folders under");
 	if (o->batch_mode) {
 		if (o->list_kernels || o->print_kernel || o->info)
 			die(EXIT_USAGE, "%s: takes no -o, --suffix or "
 			    "--from-list", o->info ? "--info" :
 			    o->list_kernels ? "--list-kernels" :
 			    "--print-kernel");
+		if (o->batch.keep_paths && !o->batch.dir)
+			die(EXIT_USAGE, "--keep-paths: needs -o DIR to mirror "
+			    "the inputs' folders under");
 		if (!o->batch.dir && !o->batch.suffix)
 			die(EXIT_USAGE, "--from-list: needs -o DIR or "
 			    "--suffix SUFFIX to name the outputs");
-		if (!argc && !o->batch.nlists) {
-			error("missing input");
-			usage(stderr);
-			exit(EXIT_USAGE);
-		}
+		if (!argc && !o->batch.nlists)
+			die(EXIT_USAGE, "missing input" SEE_HELP);
 		for (; argc > 0; argc--, argv++)
 			cf_batch_add(&o->batch, argv[0]);
 		return;
@@ -449,15 +602,11 @@ parse_options(int argc, char **argv, struct options *o)
 		o->input = argv[0];
 		return;
 	}
-	if (argc != 2) {
-		if (argc < 2)
-			error("%s", argc ? "missing output" :
-			    "missing input and output");
-		else
-			error("'%s': unexpected argument", argv[2]);
-		usage(stderr);
-		exit(EXIT_USAGE);
-	}
+	if (argc < 2)
+		die(EXIT_USAGE, "%s" SEE_HELP, argc ? "missing output" :
+		    "missing input and output");
+	if (argc > 2)
+		die(EXIT_USAGE, "'%s': unexpected argument" SEE_HELP, argv[2]);
 	o->input = argv[0];
 	o->output = argv[1];
 }

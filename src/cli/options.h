@@ -6,10 +6,14 @@
 #define CF_OPTIONS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cli/batch.h"
 #include "engine/filter.h"
 #include "io/img.h"
+
+/* --max-memory's default, 1 GiB, as ImageMagick's memory policy. */
+#define CF_MAX_MEMORY_DEFAULT (1ULL << 30)
 
 struct options {
 	const char **kernels;
@@ -39,6 +43,9 @@ struct options {
 	int strip;			/* --strip: no metadata carried */
 	int no_stream;			/* --no-stream: whole images */
 	struct cf_img_meta *meta;	/* per image (run_one); NULL: --strip */
+	uint64_t max_memory;		/* --max-memory, bytes */
+	int show_progress;		/* cf_progress_rows for this image */
+	size_t batch_index;		/* its index in the batch */
 };
 
 /*

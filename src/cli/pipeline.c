@@ -12,6 +12,7 @@
 #include "cli/output.h"
 #include "cli/pipeline.h"
 #include "cli/util.h"
+#include "base/tensor.h"
 #include "engine/filter.h"
 #include "io/img.h"
 
@@ -136,7 +137,10 @@ read_rows(void *ctx, void *rows, size_t n)
 
 	if (cf_img_reader_rows(j->r, rows, n, j->rerr, sizeof(j->rerr)))
 		return 1;
-	if ((j->nread += n) < j->r->h)
+	j->nread += n;
+	if (j->o->show_progress)
+		cf_progress_rows(j->o->batch_index, j->nread, j->r->h);
+	if (j->nread < j->r->h)
 		return 0;
 	/* before the whole-image engine writes anything */
 	if (cf_img_reader_finish(j->r, j->note, sizeof(j->note))) {
@@ -302,28 +306,37 @@ run_image(const struct options *opts, const struct cf_stage *stages)
 	for (i = 0; o.verbose && i < o.nkernels; i++) {
 		a = j.pl.shape[i];
 		b = j.pl.shape[i + 1];
-		fprintf(stderr, "convfilter: '%s': %zux%zux%zu -> "
-		    "%zux%zux%zu\n", stages[i].name, a[0], a[1], a[2], b[0],
-		    b[1], b[2]);
+		note("'%s': %zux%zux%zu -> %zux%zux%zu", stages[i].name,
+		    a[0], a[1], a[2], b[0], b[1], b[2]);
 	}
 	if (o.verbose && j.pl.streamed)
-		fprintf(stderr, "convfilter: '%s': streamed, %zu stage%s, peak "
-		    "ring %zu rows%s\n", o.input, o.nkernels,
+		note("'%s': streamed, %zu stage%s, peak ring %zu rows%s",
+		    o.input, o.nkernels,
 		    o.nkernels == 1 ? "" : "s", j.pl.ring_rows, j.pl.fast ?
 		    " (last stage in float)" : "");
 	else if (o.verbose)
-		fprintf(stderr, "convfilter: '%s': whole images in memory\n",
-		    o.input);
-	if (j.pl.dropped_alpha)
-		warn("'%s': this format cannot store alpha; alpha dropped",
-		    o.output);
+		note("'%s': whole images in memory", o.input);
 
+	/* the rows the pipeline holds count against --max-memory */
+	if (j.pl.streamed && cf_mem_reserve(j.pl.ring_bytes)) {
+		error("'%s': streaming needs %zu MiB of rows, over the memory "
+		    "limit (--max-memory)", o.input,
+		    (j.pl.ring_bytes + (1 << 20) - 1) >> 20);
+		rc = EXIT_INPUT;
+		goto out;
+	}
 	/* run: the output is written while the input is read */
 	j.o = &o;
 	j.stages = stages;
 	j.in = in;
 	j.r = &r;
 	rc = save_with(&o, emit, &j, j.pl.streamed);
+	if (j.pl.streamed)
+		cf_mem_unreserve(j.pl.ring_bytes);
+	/* after the fact: a failure is its one line, no warning before it */
+	if (!rc && j.pl.dropped_alpha)
+		warn("'%s': this format cannot store alpha; alpha dropped",
+		    o.output);
 out:
 	cf_filter_release(&j.pl);
 	cf_img_reader_close(&r);

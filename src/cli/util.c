@@ -10,7 +10,7 @@
 #include "cli/util.h"
 
 static int quiet;		/* --quiet: no warnings */
-static int status_line;		/* a progress bar is on stderr's last line */
+static int status_line;		/* a progress bar: 1 a terminal's, 2 a log's */
 
 void
 set_quiet(int on)
@@ -24,19 +24,93 @@ set_status_line(int on)
 	status_line = on;
 }
 
-/* One message, whole even when worker threads report at once. */
+/* A message goes over a terminal's bar, or after a log's on a new line. */
+static void
+clear_status_line(void)
+{
+	fputs(status_line == 1 ? "\r\033[K" : "\n", stderr);
+}
+
+/* The length of the valid UTF-8 sequence at s (not a C1 control), or 0. */
+static size_t
+utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+
+	if (s[0] < 0xc2 || s[0] > 0xf4)
+		return 0;
+	n = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
+	for (i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	/* overlong forms, surrogates, beyond U+10FFFF; C1 controls */
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
+	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f) ||
+	    (s[0] == 0xc2 && s[1] < 0xa0))
+		return 0;
+	return n;
+}
+
+void
+fputs_quoted(const char *str, FILE *f)
+{
+	static const char letters[] = "a\ab\bt\tn\nv\vf\fr\r";
+	const unsigned char *s = (const unsigned char *)str;
+	const char *l;
+	size_t n;
+
+	/* as git and ls --quoting-style=c: terminals never see a control */
+	while (*s) {
+		if (*s >= 0x20 && *s < 0x7f) {
+			putc(*s++, f);
+		} else if (*s < 0x80 || *s == 0x7f) {
+			for (l = letters; *l && l[1] != (char)*s; l += 2)
+				;
+			if (*l)
+				fprintf(f, "\\%c", *l);
+			else
+				fprintf(f, "\\%03o", *s);
+			s++;
+		} else if ((n = utf8_len(s))) {
+			fwrite(s, 1, n, f);
+			s += n;
+		} else {
+			fprintf(f, "\\x%02X", *s++);
+		}
+	}
+}
+
+/*
+ * One message, whole even when worker threads report at once, on one
+ * line: names and text from files have their control bytes quoted.
+ */
 static void
 vmessage(const char *prefix, const char *fmt, va_list ap)
 {
+	char small[512], *msg = small;
+	va_list aq;
+	int n;
+
+	va_copy(aq, ap);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	if (n >= (int)sizeof(small) && (msg = malloc((size_t)n + 1)))
+		vsnprintf(msg, (size_t)n + 1, fmt, aq);
+	else if (n >= (int)sizeof(small))
+		msg = small;
+	va_end(aq);
+	if (n < 0)
+		small[0] = '\0';
 	flockfile(stderr);
 	/* wipe the progress bar; it is redrawn after the next file */
 	if (status_line)
-		fprintf(stderr, "\r%79s\r", "");
+		clear_status_line();
 	fputs("convfilter: ", stderr);
 	fputs(prefix, stderr);
-	vfprintf(stderr, fmt, ap);
+	fputs_quoted(msg, stderr);
 	fputc('\n', stderr);
 	funlockfile(stderr);
+	if (msg != small)
+		free(msg);
 }
 
 void
@@ -48,6 +122,16 @@ die(int status, const char *fmt, ...)
 	vmessage("", fmt, ap);
 	va_end(ap);
 	exit(status);
+}
+
+void
+note(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmessage("", fmt, ap);
+	va_end(ap);
 }
 
 void

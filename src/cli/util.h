@@ -7,6 +7,7 @@
 #define CF_UTIL_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* Exit statuses, documented in convfilter(1) EXIT STATUS. */
 enum {
@@ -22,9 +23,19 @@ _Noreturn void die(int status, const char *fmt, ...)
 void error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "convfilter: warning: MESSAGE" on stderr, unless set_quiet(1). */
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print "convfilter: MESSAGE" on stderr, for -v reports. */
+void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * Write s to f with control bytes quoted as C escapes (\033, \r, \n),
+ * invalid UTF-8 and C1 controls as \xNN: every message goes through it.
+ */
+void fputs_quoted(const char *s, FILE *f);
 /* --quiet: warn() prints nothing. */
 void set_quiet(int on);
-/* While on, every message first wipes the progress bar's line. */
+/*
+ * While on, every message first wipes the progress bar's line (1: on a
+ * terminal) or ends it (2: stderr is not a terminal); 0 is off.
+ */
 void set_status_line(int on);
 
 /*

@@ -53,12 +53,36 @@ cf_filter_plan(const struct cf_filter_opts *o, const struct cf_filter_in *x,
 		if ((err = cf_conv_stage_shape(pl->shape[i], &o->stages[i],
 		    &o->conv, s, errbuf, errlen))) {
 			pl->stage = (long)i;
+			/* beyond the engine's own limit, name ours if over it */
+			if (err == CF_EOVERFLOW && o->max_pixels && s[1] &&
+			    s[2] && (double)s[1] * s[2] > o->max_pixels)
+				snprintf(errbuf, errlen, "output would be "
+				    "%zux%zu, over the %llu-pixel limit "
+				    "(--max-pixels)", s[2], s[1],
+				    (unsigned long long)o->max_pixels);
+			else if (err == CF_EOVERFLOW && o->max_pixels && s[0] &&
+			    s[1] && s[2] && (double)s[0] * s[1] * s[2] >
+			    4.0 * o->max_pixels)
+				snprintf(errbuf, errlen, "output would be "
+				    "%zux%zu with %zu channels, over the "
+				    "%.0f-sample limit (4 x --max-pixels)", s[2],
+				    s[1], s[0], 4.0 * o->max_pixels);
 			return err;
 		}
 		if (o->max_pixels && s[1] * s[2] > o->max_pixels) {
 			snprintf(errbuf, errlen, "output would be %zux%zu, over "
 			    "the %llu-pixel limit (--max-pixels)", s[2], s[1],
 			    (unsigned long long)o->max_pixels);
+			pl->stage = (long)i;
+			return CF_EOVERFLOW;
+		}
+		/* channels count too: an image's budget is 4 per pixel */
+		if (o->max_pixels &&
+		    (double)s[0] * s[1] * s[2] > 4.0 * o->max_pixels) {
+			snprintf(errbuf, errlen, "output would be %zux%zu with "
+			    "%zu channels, over the %.0f-sample limit (4 x "
+			    "--max-pixels)", s[2], s[1], s[0],
+			    4.0 * o->max_pixels);
 			pl->stage = (long)i;
 			return CF_EOVERFLOW;
 		}

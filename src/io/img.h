@@ -49,6 +49,7 @@ struct cf_load_opts {
 	uint64_t max_pixels;	/* width * height; 0 = no limit */
 	uint32_t max_side;	/* width and height each; 0 = no limit */
 	uint32_t max_scans;	/* progressive JPEG scans; 0 = no limit */
+	uint64_t max_memory;	/* bytes a codec may use; 0 = no limit */
 	/*
 	 * Recover corrupt but usable data (libjpeg warnings such as a
 	 * premature end, libpng benign errors and CRC errors in ancillary

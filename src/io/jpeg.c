@@ -42,6 +42,7 @@ struct errmgr {
 	int warned;		/* warn holds the first warning */
 	uint32_t max_scans;	/* --max-scans, 0 = no limit */
 	long max_memory;	/* libjpeg's max_memory_to_use */
+	const char *mem_opt;	/* the option that sets it */
 	/* kept here: a warning may come in one call, reported at finish */
 	char warn[JMSG_LENGTH_MAX];
 };
@@ -52,6 +53,7 @@ struct srcmgr {
 	const unsigned char *magic;
 	size_t nmagic;
 	int lenient;
+	unsigned char *mem;	/* a pipe read ahead by count_scans */
 	JOCTET buf[IOBUF];
 };
 
@@ -90,7 +92,7 @@ on_error(j_common_ptr cinfo)
 	if (cinfo->err->msg_code == JERR_NO_BACKING_STORE) {
 		/* libjpeg ran into max_memory_to_use */
 		snprintf(msg, sizeof(msg), "JPEG decoder needs more than %ld "
-		    "bytes of memory (--max-pixels)", e->max_memory);
+		    "bytes of memory (%s)", e->max_memory, e->mem_opt);
 	} else {
 		(*cinfo->err->format_message)(cinfo, msg);
 		/* "Unsupported JPEG data precision 12" -> "unsupported" */
@@ -287,6 +289,7 @@ jpeg_close_reader(struct cf_img_reader *r)
 	if (j->created)
 		jpeg_destroy_decompress(&j->cinfo);
 	free(j->cmykbuf);
+	free(j->src.mem);
 	free(j);
 	r->in->priv = NULL;
 }
@@ -426,6 +429,143 @@ init_src(struct jrd *j, FILE *f, const unsigned char *magic, size_t nmagic,
 	j->cinfo.src = &src->pub;
 }
 
+/*
+ * Counting scans before decoding any: a progressive image is read whole
+ * by jpeg_start_decompress, its coefficients allocated first, so a file
+ * of thousands of scans at 121 MP cost seconds and 233 MB before
+ * --max-scans could stop it.  The SOS markers are counted in the bytes
+ * that follow the first scan's header: marker segments are skipped by
+ * their length, and in entropy-coded data 0xff is only a marker when
+ * not followed by 0x00 (stuffing), 0xd0-0xd7 (RSTn) or 0xff (fill).
+ */
+struct scancount {
+	int st;			/* 0 data, 1 after 0xff, 2-3 length, 4 skip */
+	int marker;
+	size_t len;		/* the segment's length, then what to skip */
+	uint32_t n;		/* scans seen */
+};
+
+/* Feed p[0..n): 1 at EOI or when the count passes max. */
+static int
+scan_feed(struct scancount *s, const unsigned char *p, size_t n,
+    uint32_t max)
+{
+	const unsigned char *q;
+	size_t k;
+
+	while (n > 0) {
+		switch (s->st) {
+		case 0:
+			if (!(q = memchr(p, 0xff, n)))
+				return 0;
+			n -= (size_t)(q - p);
+			p = q;
+			s->st = 1;
+			break;
+		case 1:
+			if (*p == 0xd9)
+				return 1;
+			if (*p == 0x00 || (*p >= 0xd0 && *p <= 0xd8) ||
+			    *p == 0x01)
+				s->st = 0;
+			else if (*p != 0xff) {
+				s->marker = *p;
+				s->st = 2;
+			}
+			break;
+		case 2:
+			s->len = (size_t)*p << 8;
+			s->st = 3;
+			break;
+		case 3:
+			s->len |= *p;
+			if (s->marker == 0xda && ++s->n > max)
+				return 1;
+			/* a length below 2 is libjpeg's error to report */
+			if (s->len < 2)
+				return 1;
+			s->len -= 2;
+			s->st = s->len ? 4 : 0;
+			break;
+		case 4:
+			k = s->len < n ? s->len : n;
+			s->len -= k;
+			p += k;
+			n -= k;
+			if (!s->len)
+				s->st = 0;
+			continue;
+		}
+		p++;
+		n--;
+	}
+	return 0;
+}
+
+/*
+ * --max-scans before jpeg_start_decompress: the rest of a seekable input
+ * is read ahead and the position restored; a pipe is read into memory
+ * (bounded by libjpeg's memory limit), which the source then serves.
+ * Fails (longjmp) when the count passes the limit.
+ */
+static void
+count_scans(struct jrd *j, uint32_t max)
+{
+	struct srcmgr *s = &j->src;
+	struct scancount sc = { .n = 1 };
+	unsigned char buf[IOBUF], *mem, *nmem;
+	size_t len, cap, got;
+	off_t pos;
+	char msg[128];
+	int done;
+
+	done = scan_feed(&sc, s->pub.next_input_byte, s->pub.bytes_in_buffer,
+	    max);
+	if (!done && (pos = ftello(s->f)) >= 0 &&
+	    fseeko(s->f, pos, SEEK_SET) == 0) {
+		while (!done && (got = fread(buf, 1, sizeof(buf), s->f)) > 0)
+			done = scan_feed(&sc, buf, got, max);
+		clearerr(s->f);
+		if (fseeko(s->f, pos, SEEK_SET))
+			fail_errno((j_common_ptr)&j->cinfo, "seek");
+	} else if (!done) {
+		len = s->pub.bytes_in_buffer;
+		cap = len + IOBUF;
+		if (!(mem = malloc(cap)))
+			fail((j_common_ptr)&j->cinfo, CF_ENOMEM,
+			    "out of memory");
+		memcpy(mem, s->pub.next_input_byte, len);
+		s->mem = mem;
+		while (!done && (got = fread(mem + len, 1, cap - len,
+		    s->f)) > 0) {
+			done = scan_feed(&sc, mem + len, got, max);
+			len += got;
+			if (cap - len < IOBUF) {
+				if (j->e.max_memory && cap > (size_t)
+				    j->e.max_memory / 2)
+					fail((j_common_ptr)&j->cinfo,
+					    CF_EOVERFLOW, "JPEG too large to "
+					    "hold in memory (--max-memory)");
+				if (!(nmem = realloc(mem, cap * 2)))
+					fail((j_common_ptr)&j->cinfo,
+					    CF_ENOMEM, "out of memory");
+				s->mem = mem = nmem;
+				cap *= 2;
+			}
+		}
+		if (ferror(s->f))
+			fail_errno((j_common_ptr)&j->cinfo, "read");
+		/* the source serves the bytes read, then the rest of f */
+		s->pub.next_input_byte = mem;
+		s->pub.bytes_in_buffer = len;
+	}
+	if (sc.n > max) {
+		snprintf(msg, sizeof(msg), "progressive JPEG has more than "
+		    "%lu scans (--max-scans)", (unsigned long)max);
+		fail((j_common_ptr)&j->cinfo, CF_EOVERFLOW, msg);
+	}
+}
+
 static int
 jpeg_open_reader(FILE *f, const unsigned char *magic, size_t nmagic,
     const struct cf_load_opts *o, struct cf_img_reader *r, char *errbuf,
@@ -463,6 +603,13 @@ jpeg_open_reader(FILE *f, const unsigned char *magic, size_t nmagic,
 	 */
 	if (o->max_pixels && o->max_pixels < (uint64_t)LONG_MAX / 16)
 		j->e.max_memory = (long)(o->max_pixels * 8 + (64L << 20));
+	j->e.mem_opt = "--max-pixels";
+	/* and --max-memory */
+	if (o->max_memory && o->max_memory < (uint64_t)LONG_MAX &&
+	    (!j->e.max_memory || (long)o->max_memory < j->e.max_memory)) {
+		j->e.max_memory = (long)o->max_memory;
+		j->e.mem_opt = "--max-memory";
+	}
 	j->cinfo.mem->max_memory_to_use = j->e.max_memory;
 	init_src(j, f, magic, nmagic, o->lenient);
 
@@ -477,6 +624,8 @@ jpeg_open_reader(FILE *f, const unsigned char *magic, size_t nmagic,
 	read_meta(&j->cinfo, r);
 	set_out_space(j);
 	/* A progressive image is read whole here (--max-scans). */
+	if (j->cinfo.progressive_mode && o->max_scans)
+		count_scans(j, o->max_scans);
 	jpeg_start_decompress(&j->cinfo);
 	inc = (size_t)j->cinfo.output_components;
 	if (inc != (j->cmyk ? 4u :

@@ -30,6 +30,17 @@
 #include "base/parallel.h"
 #include "io/img_int.h"
 
+/*
+ * IDAT bytes that may be read from the start of the image's last row: its
+ * own data (at most the row and a little, stored), the zlib trailer and
+ * libpng's read-ahead fit in rowbytes + rowbytes / 64 + IDAT_SLACK.
+ * libpng inflates whatever follows the last row to its end before "Too
+ * much image data" (4 GiB from a 4 MB file take seconds); 32 KiB more
+ * inflate to at most 33 MB.  Beyond the bound is an error, --lenient or
+ * not: a zlib bomb, not a damaged file.
+ */
+#define IDAT_SLACK (32UL << 10)
+
 /* Largest chunk libpng may allocate, and how many it may keep. */
 #define CHUNK_MALLOC_MAX (8UL << 20)
 #define CHUNK_CACHE_MAX 128
@@ -44,6 +55,10 @@ struct ctx {
 	int zero_dim;		/* libpng warned: zero width or height */
 	int lenient;		/* --lenient: keep the first warning */
 	int warned;		/* warn holds that warning */
+	int rows_done;		/* at the last row: IDAT bytes are counted */
+	int too_much;		/* idat_max exceeded */
+	size_t idat_after;	/* IDAT bytes read since */
+	size_t idat_max;	/* the bound on them */
 	/* kept apart from errbuf: rows and finish get their own errbuf */
 	char warn[256];
 };
@@ -106,6 +121,13 @@ read_fn(png_structp png, png_bytep data, size_t len)
 	struct ctx *c = png_get_io_ptr(png);
 	char msg[128];
 
+	if (c->rows_done && !c->too_much &&
+	    (png_get_io_state(png) & PNG_IO_MASK_LOC) == PNG_IO_CHUNK_DATA &&
+	    png_get_io_chunk_type(png) == 0x49444154 /* IDAT */ &&
+	    (c->idat_after += len) > c->idat_max) {
+		c->too_much = 1;
+		fail(png, CF_EFORMAT, "IDAT: Too much image data");
+	}
 	if (fread(data, 1, len, c->f) == len)
 		return;
 	if (ferror(c->f)) {
@@ -167,6 +189,9 @@ read_iccp(png_structp png, png_infop info, struct cf_img_meta *m)
 	if (i == (size_t)n)
 		return;
 	uc += i;
+	/* an empty chunk has no data at all (NULL) */
+	if (!uc->data || uc->size < 3)
+		return;
 	name = strnlen((const char *)uc->data, uc->size < 80 ? uc->size : 80);
 	if (name == 0 || name >= 80 || name + 2 > uc->size ||
 	    uc->data[name + 1] != 0)
@@ -210,6 +235,9 @@ struct rd {
 	png_bytep row;		/* a 16-bit row to round to 8, or NULL */
 	png_bytep buf;		/* Adam7: the whole image */
 	png_bytepp rows;
+	size_t h;
+	int passes;
+	size_t reserved;	/* buf's bytes against --max-memory */
 };
 
 static void
@@ -221,6 +249,7 @@ rd_free(struct rd *rd)
 	free(rd->row);
 	free(rd->rows);
 	free(rd->buf);
+	cf_mem_unreserve(rd->reserved);
 	free(rd);
 }
 
@@ -245,6 +274,8 @@ round_row(const png_byte *src, uint8_t *dst, size_t n)
 	}
 }
 
+static int read_end(struct rd *rd, char *errbuf, size_t errlen);
+
 /*
  * Adam7 needs the whole interleaved image: decoded into r->img at open,
  * the trailer checked too.  Called under png_open_reader's setjmp.
@@ -254,7 +285,7 @@ read_adam7(struct rd *rd, struct cf_img_reader *r, int depth, char *errbuf,
     size_t errlen)
 {
 	size_t y, nbuf;
-	int err;
+	int err, pass;
 
 	if ((err = cf_tensor_init(&r->img, r->dtype, 3,
 	    (size_t[]){ r->c, r->h, r->w }))) {
@@ -265,6 +296,12 @@ read_adam7(struct rd *rd, struct cf_img_reader *r, int depth, char *errbuf,
 		snprintf(errbuf, errlen, "image too large");
 		return CF_EOVERFLOW;
 	}
+	if (cf_mem_reserve(nbuf)) {
+		snprintf(errbuf, errlen, "interlaced image needs %zu MiB, %s",
+		    nbuf >> 20, cf_strerror(CF_EMEMORY));
+		return CF_EMEMORY;
+	}
+	rd->reserved = nbuf;
 	if (!(rd->buf = malloc(nbuf)) ||
 	    !(rd->rows = malloc(r->h * sizeof(*rd->rows)))) {
 		snprintf(errbuf, errlen, "out of memory");
@@ -272,10 +309,30 @@ read_adam7(struct rd *rd, struct cf_img_reader *r, int depth, char *errbuf,
 	}
 	for (y = 0; y < r->h; y++)
 		rd->rows[y] = rd->buf + y * rd->rowbytes;
-	png_read_image(rd->png, rd->rows);
+	/* png_read_image, knowing when the last row starts */
+	for (pass = 0; pass < rd->passes; pass++)
+		for (y = 0; y < r->h; y++) {
+			if (pass == rd->passes - 1 && y == r->h - 1)
+				rd->c.rows_done = 1;
+			png_read_row(rd->png, rd->rows[y], NULL);
+		}
 	for (y = 0; y < r->h; y++)
 		unpack_row(rd->rows[y], depth, r->c, r->w, &r->img, y);
-	/* Reads to IEND: checks the zlib checksum and the last CRCs. */
+	return read_end(rd, errbuf, errlen);
+}
+
+/*
+ * Read to IEND: checks the zlib checksum and the last CRCs.  0 (errbuf:
+ * the --lenient warning, if any) or an error after a longjmp back here.
+ */
+static int
+read_end(struct rd *rd, char *errbuf, size_t errlen)
+{
+	rd->c.rows_done = 1;
+	rd->c.errbuf = errbuf;
+	rd->c.errlen = errlen;
+	if (setjmp(png_jmpbuf(rd->png)))
+		return rd->c.err ? rd->c.err : CF_EFORMAT;
 	png_read_end(rd->png, NULL);
 	snprintf(errbuf, errlen, "%s", rd->c.warn);
 	return 0;
@@ -286,6 +343,9 @@ static void
 read_rows(struct rd *rd, unsigned char *out, size_t n, size_t nsamples)
 {
 	for (; n > 0; n--, rd->y++) {
+		/* libpng finishes the zlib stream within the last row */
+		if (rd->y == rd->h - 1)
+			rd->c.rows_done = 1;
 		if (rd->row) {
 			png_read_row(rd->png, rd->row, NULL);
 			round_row(rd->row, out, nsamples);
@@ -324,14 +384,7 @@ png_finish(struct cf_img_reader *r, char *errbuf, size_t errlen)
 		snprintf(errbuf, errlen, "finished before the last row");
 		return CF_EINVAL;
 	}
-	rd->c.errbuf = errbuf;
-	rd->c.errlen = errlen;
-	if (setjmp(png_jmpbuf(rd->png)))
-		return rd->c.err ? rd->c.err : CF_EFORMAT;
-	/* Reads to IEND: checks the zlib checksum and the last CRCs. */
-	png_read_end(rd->png, NULL);
-	snprintf(errbuf, errlen, "%s", rd->c.warn);
-	return 0;
+	return read_end(rd, errbuf, errlen);
 }
 
 static void
@@ -442,6 +495,9 @@ png_open_reader(FILE *f, const unsigned char *magic, size_t nmagic,
 	r->c = nc;
 	r->h = h;
 	r->w = w;
+	rd->h = h;
+	rd->passes = passes;
+	rd->c.idat_max = rd->rowbytes + rd->rowbytes / 64 + IDAT_SLACK;
 	r->dtype = depth == 16 && o->keep16 ? CF_U16 : CF_U8;
 	if (passes > 1) {
 		err = read_adam7(rd, r, depth, errbuf, errlen);

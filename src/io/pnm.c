@@ -1,5 +1,6 @@
 /*
- * pnm.c - binary PNM: PGM (P5), PPM (P6) and PAM (P7).
+ * pnm.c - PNM: PGM (P5), PPM (P6), PAM (P7), PBM (P4), and the plain
+ * (ASCII) P1, P2 and P3 for reading.
  *
  * Samples of any maxval 1..65535 (one byte each up to 255, two bytes big
  * endian above) are scaled to 0..255 by rounding:
@@ -7,7 +8,10 @@
  * > 255, to 0..65535: v16 = (v * 65535 + maxval / 2) / maxval, a CF_U16
  * tensor (CF_U16 tensors are written with maxval 65535).  A sample above maxval is an
  * error, as netpbm's readers treat it.  Only the first image of a
- * multi-image stream is read.
+ * multi-image stream is read.  A bitmap (P4, P1) is gray: a 1 bit is
+ * black (0), a 0 bit white (255).  A PAM of more than 4 channels is a
+ * tensor, as a .npy is: CF_F32 samples on the same 0..255 scale, no
+ * alpha.
  *
  * Images are read and written a few rows at a time (struct
  * cf_img_reader, cf_img_writer); img.c builds whole-image loads and saves
@@ -219,6 +223,8 @@ struct prd {
 	size_t y;		/* rows read so far */
 	uint16_t *lut;		/* stored sample -> 8 or 16 bits */
 	unsigned char *narrow;	/* a stored row, when 16 bits become 8 */
+	int type;		/* '1'..'7' */
+	int tensor;		/* more than 4 channels: CF_F32 rows */
 };
 
 static void
@@ -293,6 +299,92 @@ rows_in_place(struct cf_img_reader *r, unsigned char *buf, size_t n,
 	return 0;
 }
 
+/*
+ * One sample of a plain raster: a bit of P1 ('0' or '1', whitespace
+ * optional) or a decimal number of P2 and P3, after whitespace.
+ */
+static int
+plain_sample(struct rd *r, int bit, unsigned long *v, char *errbuf,
+    size_t errlen)
+{
+	int c, n = 0;
+
+	while ((c = getb(r)) != EOF && is_space(c))
+		;
+	if (c == EOF)
+		return eof_error(r, errbuf, errlen, "data");
+	if (bit && (c == '0' || c == '1')) {
+		*v = (unsigned long)(c - '0');
+		return 0;
+	}
+	for (*v = 0; c >= '0' && c <= '9'; c = getb(r), n++) {
+		if (*v > 65535) {
+			snprintf(errbuf, errlen, "invalid plain PNM sample");
+			return CF_EFORMAT;
+		}
+		*v = *v * 10 + (unsigned long)(c - '0');
+	}
+	if (!n || bit || (c != EOF && !is_space(c))) {
+		snprintf(errbuf, errlen, "invalid plain PNM sample");
+		return CF_EFORMAT;
+	}
+	return 0;
+}
+
+/* Store sample v of maxval at index i of an 8-bit, 16-bit or float row. */
+static int
+put_sample(struct cf_img_reader *r, void *out, size_t i, unsigned long v,
+    char *errbuf, size_t errlen)
+{
+	struct prd *p = r->in->priv;
+
+	if (v > p->maxval) {
+		snprintf(errbuf, errlen, "PNM sample %lu is over maxval %lu",
+		    v, p->maxval);
+		return CF_EFORMAT;
+	}
+	if (r->dtype == CF_F32)
+		((float *)out)[i] = p->lut[v];
+	else if (r->dtype == CF_U16)
+		((uint16_t *)out)[i] = p->lut[v];
+	else
+		((unsigned char *)out)[i] = (unsigned char)p->lut[v];
+	return 0;
+}
+
+/* Rows of P1-P4, and of a PAM tensor: sample by sample. */
+static int
+other_rows(struct cf_img_reader *r, void *buf, size_t n, char *errbuf,
+    size_t errlen)
+{
+	struct prd *p = r->in->priv;
+	size_t i, x, ns = r->w * r->c;
+	unsigned long v = 0;
+	const unsigned char *s;
+	int err;
+
+	for (i = 0; i < n; i++, p->y++) {
+		if ((p->type == '4' || p->tensor) && readn(&p->rd, p->narrow,
+		    p->rowbytes) != p->rowbytes)
+			return eof_error(&p->rd, errbuf, errlen, "data");
+		for (x = 0, s = p->narrow; x < ns; x++) {
+			if (p->type == '4')
+				v = (unsigned long)(s[x >> 3] >> (7 - (x & 7))) &
+				    1;
+			else if (p->tensor)
+				v = p->bps == 1 ? s[x] :
+				    (unsigned long)s[2 * x] << 8 | s[2 * x + 1];
+			else if ((err = plain_sample(&p->rd, p->type == '1', &v,
+			    errbuf, errlen)))
+				return err;
+			if ((err = put_sample(r, buf, i * ns + x, v, errbuf,
+			    errlen)))
+				return err;
+		}
+	}
+	return 0;
+}
+
 static int
 pnm_rows(struct cf_img_reader *r, void *buf, size_t n, char *errbuf,
     size_t errlen)
@@ -305,6 +397,8 @@ pnm_rows(struct cf_img_reader *r, void *buf, size_t n, char *errbuf,
 		snprintf(errbuf, errlen, "read past the last row");
 		return CF_EINVAL;
 	}
+	if (p->type < '5' || p->tensor)
+		return other_rows(r, buf, n, errbuf, errlen);
 	if (!p->narrow)
 		return rows_in_place(r, buf, n, errbuf, errlen);
 	/* 16-bit samples to 8 bits: through a row of their own. */
@@ -332,24 +426,22 @@ pnm_header(struct rd *rd, const unsigned char *magic, size_t nmagic,
     unsigned long *w, unsigned long *h, unsigned long *depth,
     unsigned long *maxval, char *errbuf, size_t errlen)
 {
-	int type = magic[1], err;
+	int type = magic[1], err, bitmap;
 
 	/* magic[0..1] is "P1".."P7"; the header continues at magic[2]. */
-	if (type < '5') {
-		snprintf(errbuf, errlen, "unsupported PNM type P%c (only "
-		    "binary P5, P6 and P7 load)", type);
-		return CF_EFORMAT;
-	}
 	if (type == '7')
 		return pam_header(rd, w, h, depth, maxval, errbuf, errlen);
-	*depth = type == '5' ? 1 : 3;
+	*depth = type == '3' || type == '6' ? 3 : 1;
 	/* The magic must be followed by whitespace. */
 	if (nmagic > 2 && !is_space(magic[2])) {
 		snprintf(errbuf, errlen, "invalid PNM header");
 		return CF_EFORMAT;
 	}
+	/* a bitmap has no maxval: its h is the last number */
+	bitmap = type == '1' || type == '4';
+	*maxval = 1;
 	if (!(err = pnm_number(rd, w, 0, errbuf, errlen)) &&
-	    !(err = pnm_number(rd, h, 0, errbuf, errlen)))
+	    !(err = pnm_number(rd, h, bitmap, errbuf, errlen)) && !bitmap)
 		err = pnm_number(rd, maxval, 1, errbuf, errlen);
 	return err;
 }
@@ -377,9 +469,8 @@ pnm_open_reader(FILE *f, const unsigned char *magic, size_t nmagic,
 	    &maxval, errbuf, errlen)) ||
 	    (err = cf_img_check_size(w, h, o, errbuf, errlen)))
 		goto fail;
-	if (depth < 1 || depth > 4) {
-		snprintf(errbuf, errlen, "unsupported PAM depth %lu (1 to 4 "
-		    "load)", depth);
+	if (depth < 1) {
+		snprintf(errbuf, errlen, "PAM depth 0: no channels");
 		err = CF_EFORMAT;
 		goto fail;
 	}
@@ -391,6 +482,8 @@ pnm_open_reader(FILE *f, const unsigned char *magic, size_t nmagic,
 	}
 	p->maxval = maxval;
 	p->bps = maxval > 255 ? 2 : 1;
+	p->type = p->magic[1];
+	p->tensor = depth > 4;
 	if (cf_size_mul(w, depth * p->bps, &p->rowbytes)) {
 		snprintf(errbuf, errlen, "image too large");
 		err = CF_EOVERFLOW;
@@ -399,10 +492,13 @@ pnm_open_reader(FILE *f, const unsigned char *magic, size_t nmagic,
 	r->c = depth;
 	r->h = h;
 	r->w = w;
-	r->dtype = p->bps == 2 && o->keep16 ? CF_U16 : CF_U8;
+	r->dtype = p->tensor ? CF_F32 : p->bps == 2 && o->keep16 ? CF_U16 :
+	    CF_U8;
+	if (p->type == '4')
+		p->rowbytes = (w + 7) / 8;
 	if (!(p->lut = malloc((maxval + 1) * sizeof(*p->lut))) ||
-	    (p->bps == 2 && r->dtype != CF_U16 &&
-	    !(p->narrow = malloc(p->rowbytes)))) {
+	    ((p->type == '4' || p->tensor || (p->bps == 2 &&
+	    r->dtype != CF_U16)) && !(p->narrow = malloc(p->rowbytes)))) {
 		snprintf(errbuf, errlen, "out of memory");
 		err = CF_ENOMEM;
 		goto fail;
@@ -410,6 +506,11 @@ pnm_open_reader(FILE *f, const unsigned char *magic, size_t nmagic,
 	for (v = 0; v <= maxval; v++)
 		p->lut[v] = (uint16_t)((v * (r->dtype == CF_U16 ? 65535 : 255) +
 		    maxval / 2) / maxval);
+	/* a bitmap's 1 is black */
+	if (p->type == '1' || p->type == '4') {
+		p->lut[0] = 255;
+		p->lut[1] = 0;
+	}
 	r->in->rows = pnm_rows;
 	r->in->finish = pnm_finish;
 	return 0;
@@ -591,18 +692,15 @@ probe_pnm(struct cf_img_peek *r, const struct cf_load_opts *o, size_t *s,
 	if (cf_img_peek_byte(r) != 'P')
 		goto bad;
 	kind = (char)cf_img_peek_byte(r);
-	if (kind == '5' || kind == '6') {
+	if (kind >= '1' && kind <= '6') {
 		if (token(r, t, sizeof(t)) || number(t, &s[2]) ||
 		    token(r, t, sizeof(t)) || number(t, &s[1]))
 			goto bad;
-		s[0] = kind == '5' ? 1 : 3;
+		s[0] = kind == '3' || kind == '6' ? 3 : 1;
 		return 0;
 	}
-	if (kind != '7') {
-		snprintf(errbuf, errlen, "plain and bitmap PNM (P%c) are not "
-		    "supported", kind);
-		return CF_EFORMAT;
-	}
+	if (kind != '7')
+		goto bad;
 	s[0] = s[1] = s[2] = 0;
 	for (;;) {
 		if (token(r, t, sizeof(t)))
@@ -623,7 +721,7 @@ probe_pnm(struct cf_img_peek *r, const struct cf_load_opts *o, size_t *s,
 		else if (!strcmp(t, "DEPTH"))
 			s[0] = v;
 	}
-	if (s[0] < 1 || s[0] > 4)
+	if (s[0] < 1)
 		goto bad;
 	return 0;
 bad:
@@ -632,7 +730,7 @@ bad:
 }
 
 
-/* P5-P7, and P1-P4, which the reader names as unsupported */
+/* P1-P7 */
 static int
 pnm_magic(const unsigned char *b, size_t n)
 {

@@ -139,6 +139,61 @@ deflate_fill(size_t n, int v, size_t *outlen)
 
 static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', 13, 10, 26, 10 };
 
+/*
+ * A zlib stream of 'blocks' MiB of zeros made quickly: one MiB deflated
+ * after a full flush (which resets the dictionary, so every copy is the
+ * same bytes), repeated, then an empty final block and the checksum.
+ */
+static unsigned char *
+deflate_zeros_mib(size_t blocks, size_t *outlen)
+{
+	static unsigned char in[1 << 20];
+	unsigned char head[8192], *out, *p;
+	size_t n, hn, i;
+	uLong adler = adler32(0L, Z_NULL, 0), one;
+	z_stream z;
+
+	memset(&z, 0, sizeof(z));
+	if (deflateInit(&z, 9) != Z_OK)
+		die("zlib");
+	/* the 2-byte header and one MiB with a full flush after it */
+	z.next_in = in;
+	z.avail_in = sizeof(in);
+	z.next_out = head;
+	z.avail_out = sizeof(head);
+	if (deflate(&z, Z_FULL_FLUSH) != Z_OK || z.avail_in)
+		die("deflate");
+	hn = sizeof(head) - z.avail_out;
+	/* the same MiB again: the bytes one copy takes, without the header */
+	z.next_in = in;
+	z.avail_in = sizeof(in);
+	z.next_out = head + hn;
+	z.avail_out = (uInt)(sizeof(head) - hn);
+	if (deflate(&z, Z_FULL_FLUSH) != Z_OK || z.avail_in)
+		die("deflate");
+	n = sizeof(head) - hn - z.avail_out;
+	deflateEnd(&z);
+	one = adler32(adler32(0L, Z_NULL, 0), in, sizeof(in));
+	if (!(out = malloc(2 + blocks * n + 16)))
+		die("out of memory");
+	memcpy(out, head, 2);
+	p = out + 2;
+	for (i = 0; i < blocks; i++) {
+		memcpy(p, head + hn, n);
+		p += n;
+		adler = adler32_combine(adler, one, sizeof(in));
+	}
+	/* a final empty stored block, then Adler-32 big-endian */
+	memcpy(p, "\x01\x00\x00\xff\xff", 5);
+	p += 5;
+	*p++ = adler >> 24;
+	*p++ = adler >> 16;
+	*p++ = adler >> 8;
+	*p++ = adler;
+	*outlen = (size_t)(p - out);
+	return out;
+}
+
 /* A valid 16x16 RGB PNG with a tEXt chunk; offsets of each chunk. */
 static struct buf
 good_png(size_t *bounds, size_t *nbounds)
@@ -276,8 +331,8 @@ make_png(void)
 	/*
 	 * zlib bombs.  A 20000x20000 RGBA header with 64 MB of zeros in
 	 * ~64 KB: the pixel limit stops it before inflating anything.  A
-	 * 16x16 header whose IDAT inflates to 64 MB: the exact size check
-	 * stops it after the image's 784 bytes.
+	 * 16x16 header whose IDAT inflates to 64 MB: the bound on what may
+	 * follow the last row stops it, --lenient or not.
 	 */
 	z = deflate_fill(64u << 20, 0, &zn);
 	m = (struct buf){ 0 };
@@ -294,7 +349,21 @@ make_png(void)
 	chunk(&m, "IHDR", d, 13);
 	chunk(&m, "IDAT", z, (uint32_t)zn);
 	chunk(&m, "IEND", NULL, 0);
-	put("lenient-png-bomb-small.png", m.p, m.n);
+	put("png-bomb-small.png", m.p, m.n);
+	free(m.p);
+	free(z);
+	/*
+	 * A 1x1 gray image whose IDAT inflates to 4 GiB (a 4 MB file):
+	 * inflating all that took seconds before "Too much image data".
+	 */
+	z = deflate_zeros_mib(4096, &zn);
+	m = (struct buf){ 0 };
+	add(&m, sig, 8);
+	ihdr(d, 1, 1, 8, 0, 0);
+	chunk(&m, "IHDR", d, 13);
+	chunk(&m, "IDAT", z, (uint32_t)zn);
+	chunk(&m, "IEND", NULL, 0);
+	put("png-bomb-4g.png", m.p, m.n);
 	free(m.p);
 	free(z);
 }
@@ -471,6 +540,15 @@ make_jpeg(void)
 			add(&r, many + last, ns - 2 - last);
 		add(&r, "\xff\xd9", 2);
 		put("jpeg-scans-5000.jpg", r.p, r.n);
+		/*
+		 * The same scans claiming 11000x11000 (121 MP, under
+		 * --max-pixels): decoding would allocate every coefficient
+		 * (233 MB) before the first scan; counted first, it fails at
+		 * once.
+		 */
+		at = marker(r.p, r.n, 0xc2, 2);
+		patched("jpeg-scans-121mp.jpg", r.p, r.n, at + 5,
+		    "\x2a\xf8\x2a\xf8", 4);
 		free(r.p);
 	}
 	free(many);
@@ -508,8 +586,10 @@ make_text(void)
 		F("pnm-cut-data.ppm", "P6\n4 4\n255\n\1\2\3\4\5\6"),
 		F("pnm-p7-depth0.pam", "P7\nWIDTH 1\nHEIGHT 1\nDEPTH 0\n"
 		    "MAXVAL 255\nENDHDR\n"),
-		F("pnm-p7-depth5.pam", "P7\nWIDTH 1\nHEIGHT 1\nDEPTH 5\n"
-		    "MAXVAL 255\nENDHDR\n\0\0\0\0\0"),
+		F("pnm-p7-depth5-cut.pam", "P7\nWIDTH 1\nHEIGHT 1\nDEPTH 5\n"
+		    "MAXVAL 255\nENDHDR\n\0\0\0\0"),
+		F("pnm-p7-depth6-over.pam", "P7\nWIDTH 1\nHEIGHT 1\nDEPTH 6\n"
+		    "MAXVAL 7\nENDHDR\n\0\1\2\3\4\10"),
 		F("pnm-p7-no-endhdr.pam", "P7\nWIDTH 1\nHEIGHT 1\nDEPTH 1\n"
 		    "MAXVAL 255\n\0"),
 		F("pnm-p7-no-width.pam", "P7\nHEIGHT 1\nDEPTH 1\n"
@@ -518,8 +598,14 @@ make_text(void)
 		    "MAXVAL 255\nFOO 1\nENDHDR\n\0"),
 		F("pnm-p7-huge.pam", "P7\nWIDTH 4000000000\nHEIGHT 4000000000"
 		    "\nDEPTH 4\nMAXVAL 65535\nENDHDR\n"),
-		F("pnm-p1.pbm", "P1\n1 1\n0\n"),
-		F("pnm-p4.pbm", "P4\n8 1\n\0"),
+		F("pnm-p1-cut.pbm", "P1\n2 1\n0"),
+		F("pnm-p1-digit2.pbm", "P1\n2 1\n02"),
+		F("pnm-p4-cut.pbm", "P4\n9 1\n\0"),
+		F("pnm-p4-no-space.pbm", "P4\n8 1\0"),
+		F("pnm-p2-over-maxval.pgm", "P2\n1 1\n10\n11\n"),
+		F("pnm-p2-cut.pgm", "P2\n2 1\n255\n7"),
+		F("pnm-p3-junk.ppm", "P3\n1 1\n255\n1 x 3\n"),
+		F("pnm-p3-huge-sample.ppm", "P3\n1 1\n255\n1 99999999999 3\n"),
 		F("pnm-p9.pgm", "P9\n1 1\n255\n\0"),
 		F("kernel-nan.kernel", "1 nan 1\n"),
 		F("kernel-inf.kernel", "1 1\ninf 1\n"),

@@ -19,6 +19,9 @@
  *   mkfixture png-header W H OUT.png
  *	PNG signature, an IHDR claiming W x H (8-bit RGB; W or H may be 0),
  *	an empty IDAT and IEND: a header to test size limits with.
+ *   mkfixture png-empty-iccp OUT.png
+ *	a 1x1 gray PNG (value 77) with an empty iCCP chunk: sound, its
+ *	profile ignored.
  *   mkfixture jpeg-size W H OUT.jpg
  *	a valid 16x16 JPEG whose SOF0 is patched to claim W x H.
  *
@@ -341,6 +344,31 @@ make_png_header(int argc, char **argv)
 	close_out(f);
 }
 
+/* A 1x1 gray PNG of value 77 with an empty iCCP chunk before its IDAT. */
+static void
+make_png_empty_iccp(int argc, char **argv)
+{
+	/* zlib: one stored block of the row (filter 0, 77), Adler-32 */
+	static const unsigned char idat[13] = { 0x78, 0x01, 0x01, 0x02, 0x00,
+	    0xfd, 0xff, 0x00, 0x4d, 0x00, 0x4f, 0x00, 0x4e };
+	unsigned char ihdr[13] = { 0 };
+	FILE *f;
+
+	if (argc != 1)
+		die("usage: png-empty-iccp OUT");
+	put32(ihdr, 1);
+	put32(ihdr + 4, 1);
+	ihdr[8] = 8;	/* bit depth */
+	ihdr[9] = 0;	/* gray */
+	f = open_out(argv[0]);
+	fwrite("\x89PNG\r\n\x1a\n", 1, 8, f);
+	chunk(f, "IHDR", ihdr, 13);
+	chunk(f, "iCCP", ihdr, 0);
+	chunk(f, "IDAT", idat, sizeof(idat));
+	chunk(f, "IEND", ihdr, 0);
+	close_out(f);
+}
+
 /* ---- JPEG ---- */
 
 static void
@@ -498,6 +526,8 @@ main(int argc, char **argv)
 		make_jpeg(argc - 2, argv + 2);
 	else if (strcmp(argv[1], "png-header") == 0)
 		make_png_header(argc - 2, argv + 2);
+	else if (strcmp(argv[1], "png-empty-iccp") == 0)
+		make_png_empty_iccp(argc - 2, argv + 2);
 	else if (strcmp(argv[1], "jpeg-size") == 0)
 		make_jpeg_size(argc - 2, argv + 2);
 	else
