@@ -215,6 +215,7 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'd':
 			parse_pair("--dilation", optarg, 1, 1 << 20,
 			    &o->conv.dil_h, &o->conv.dil_w);
+			o->engine |= ENGINE_DILATION;
 			break;
 		case 'f':
 			if (!(o->format = cf_img_format_parse(optarg)))
@@ -243,6 +244,7 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'p':
 			parse_padding(optarg, &o->conv);
+			o->engine |= ENGINE_PADDING;
 			break;
 		case 'q':
 			o->save.quality = (int)parse_long("--quality", optarg,
@@ -251,6 +253,7 @@ parse_options(int argc, char **argv, struct options *o)
 		case 's':
 			parse_pair("--stride", optarg, 1, 1 << 20,
 			    &o->conv.stride_h, &o->conv.stride_w);
+			o->engine |= ENGINE_STRIDE;
 			break;
 		case 'v':
 			o->verbose = 1;
@@ -289,6 +292,7 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_FLIP:
 			o->conv.flip = 1;
+			o->engine |= ENGINE_FLIP;
 			break;
 		case OPT_FROM_LIST:
 		case OPT_FROM_LIST0:
@@ -357,9 +361,11 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_OUTPUT_PADDING:
 			parse_pair("--output-padding", optarg, 0, 1 << 20,
 			    &o->conv.outpad_h, &o->conv.outpad_w);
+			o->engine |= ENGINE_OUTPUT_PADDING;
 			break;
 		case OPT_PAD_MODE:
 			parse_pad_mode(optarg, &o->conv);
+			o->engine |= ENGINE_PAD_MODE;
 			break;
 		case OPT_PAGE:
 			o->load.page = (uint32_t)parse_long("--page", optarg,
@@ -405,6 +411,7 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_TRANSPOSE:
 			o->conv.transpose = 1;
+			o->engine |= ENGINE_TRANSPOSE;
 			break;
 		default:
 			/* getopt_long has printed what was wrong */

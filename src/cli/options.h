@@ -11,6 +11,13 @@
 #include "engine/filter.h"
 #include "io/img.h"
 
+/* The engine options, which pooling stages do not take (pool_only()). */
+enum {
+	ENGINE_STRIDE = 1, ENGINE_PADDING = 2, ENGINE_DILATION = 4,
+	ENGINE_PAD_MODE = 8, ENGINE_FLIP = 16, ENGINE_TRANSPOSE = 32,
+	ENGINE_OUTPUT_PADDING = 64,
+};
+
 struct options {
 	const char **kernels;
 	size_t nkernels;
@@ -38,6 +45,7 @@ struct options {
 	int quiet;			/* --quiet */
 	int strip;			/* --strip: no metadata carried */
 	int no_stream;			/* --no-stream: whole images */
+	unsigned engine;		/* ENGINE_* bits: engine options given */
 	struct cf_img_meta *meta;	/* per image (run_one); NULL: --strip */
 };
 
