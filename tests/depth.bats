@@ -100,3 +100,26 @@ levels() {
 	    "$BATS_TEST_TMPDIR/out.pam"
 	assert_eq "$(samples "$BATS_TEST_TMPDIR/out.pam")" "0 255 50 128 255 7"
 }
+
+@test "a 16-bit input written to a float .npy keeps 0..65535 unless --depth 8" {
+	cd "$BATS_TEST_TMPDIR"
+	perl -e 'print "P5\n3 1\n65535\n", pack("n*", 1000, 40000, 65535)' \
+	    > in.pgm
+	f32() {
+		od -An -v -tf4 -j128 "$1" | tr -s ' \n' ' ' | sed 's/^ //; s/ $//'
+	}
+	run -0 cf -k identity in.pgm o.npy
+	[[ $(head -c 128 o.npy) == *"'descr': '<f4'"* ]]
+	assert_eq "$(f32 o.npy)" "1000 40000 65535"
+	run -0 cf -k identity --depth 16 in.pgm o.npy
+	assert_eq "$(f32 o.npy)" "1000 40000 65535"
+	# --depth 8 rounds to 8 bits first: 1000/257 = 3.89, 40000/257 = 155.6
+	run -0 cf -k identity --depth 8 in.pgm o.npy
+	assert_eq "$(f32 o.npy)" "4 156 255"
+	# uint8 arrays are 8-bit; 8-bit input stays on 0..255
+	run -0 cf -k identity --npy-dtype uint8 in.pgm u.npy
+	assert_eq "$(od -An -v -tu1 -j128 u.npy | tr -s ' \n' ' ')" " 4 156 255 "
+	printf 'P5\n3 1\n255\n\001\200\377' > in8.pgm
+	run -0 cf -k identity in8.pgm o.npy
+	assert_eq "$(f32 o.npy)" "1 128 255"
+}

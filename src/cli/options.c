@@ -488,9 +488,9 @@ output_format(const struct options *o)
 }
 
 /*
- * --depth: whether to load 16-bit samples as they are.  By default only
- * formats that hold 16-bit samples keep them: JPEG is 8-bit, and .npy
- * output (floats) keeps the 8-bit sample scale it has always had.
+ * --depth: whether to load 16-bit samples as they are.  By default the
+ * formats that hold 16-bit samples keep them, and so do float .npy
+ * arrays (0..65535 for 16-bit input); JPEG and uint8 .npy are 8-bit.
  */
 int
 keep16(const struct options *o, const struct cf_img_format *fmt)
@@ -505,5 +505,6 @@ keep16(const struct options *o, const struct cf_img_format *fmt)
 		    "samples");
 	if (o->depth)
 		return o->depth == 16;
-	return (fmt->dtypes & CF_DTYPE_BIT(CF_U16)) != 0;
+	return (fmt->dtypes & CF_DTYPE_BIT(CF_U16)) ||
+	    ((fmt->dtypes & CF_DTYPE_BIT(CF_F32)) && !o->npy_u8);
 }
