@@ -190,3 +190,18 @@ for n in list(range(1, 64, 2)) + [99, 255]:
 assert not bad, bad
 PY
 }
+
+@test "a default vips conv (float, truncated to 8 bits) is --bias -0.5" {
+	command -v vips >/dev/null || skip "libvips is not installed"
+	# a 3x3 mean: most sums are not integers, so truncation shows
+	printf '3 3 9\n1 1 1\n1 1 1\n1 1 1\n' > k.mat
+	vips conv ramp.pgm f.v k.mat
+	vips cast f.v u.v uchar
+	vips copy u.v vips.pgm
+	run -0 cf -k identity vips.pgm want.pgm
+	run -0 cf -k k.mat --bias -0.5 ramp.pgm cf.pgm
+	assert_eq "$(samples cf.pgm)" "$(samples want.pgm)"
+	# without the bias, rounding is one level above on some pixels
+	run -0 cf -k k.mat ramp.pgm round.pgm
+	[ "$(samples round.pgm)" != "$(samples want.pgm)" ]
+}

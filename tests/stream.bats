@@ -80,6 +80,37 @@ same() {
 	[ "$(head -c 20 out.ppm | sed -n 3p)" = 65535 ]
 }
 
+@test "16-bit output from the exact last stage streams alike: every kind, any -j" {
+	local j
+	# random 16-bit RGB, and RGBA for the alpha modes
+	perl -e 'srand(16); print "P6\n53 41\n65535\n",
+	    pack("n*", map { int(rand(65536)) } 1 .. 53 * 41 * 3)' > in16.ppm
+	"$MKFIXTURE" png rgba 16 37 29 rgba16.png
+	printf 'shape 3 3 3 3\nbias 1.5 -2.25 7\n%s\n' "$(awk 'BEGIN {
+	    srand(3); for (i = 0; i < 81; i++) printf "%.6f ", rand() - 0.4 }')" \
+	    > bank.kernel
+	for j in 1 2 5; do
+		# the float last stage (its recomputed samples in double)
+		IN=in16.ppm same -j "$j" -k gaussian:0.8
+		IN=in16.ppm same -j "$j" -k sobel --abs --scale 0.7 --bias 3
+		IN=in16.ppm same -j "$j" -k gaussian:0.7 -s 2 -d 2 -p 1
+		# the exact pipeline's last node in double
+		IN=in16.ppm same -j "$j" -k gaussian:3
+		IN=in16.ppm same -j "$j" -k ./bank.kernel
+		IN=in16.ppm same -j "$j" -k box:2 -k ./bank.kernel -k sobel
+		IN=in16.ppm same -j "$j" -k gaussian:0.7 -k avgpool:3
+		IN=in16.ppm same -j "$j" --transpose -s 2 -k gaussian:0.6
+		IN=in16.ppm same -j "$j" --transpose -k sobel
+		# not exact16: alpha kept or premultiplied, --normalize, --linear
+		for a in keep separate premultiply; do
+			IN=rgba16.png EXT=png same -j "$j" -k gaussian:0.8 \
+			    --alpha "$a"
+		done
+		IN=in16.ppm same -j "$j" -k gaussian:0.8 --normalize
+		IN=in16.ppm same -j "$j" -k gaussian:0.8 --linear
+	done
+}
+
 @test "a tall image streams through many strips and batches, any -j" {
 	# 1 x 3000 and 3000 x 7: strips, ring wrap and column blocks
 	perl -e 'print "P5\n1 3000\n255\n", pack("C*", map { $_ * 7 % 256 }

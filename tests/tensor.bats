@@ -286,9 +286,9 @@ header() {
 	# F.avg_pool2d(x, 2, stride=2, padding=1): count_include_pad
 	run -0 cf -k avgpool:2,pad=1 x.npy y.npy
 	assert_eq "$(vals y.npy)" "0 0.75 0.75 3 7.5 4.5 3 6.75 3.75"
-	# floor mode: 5x5 -> 2x2; global --stride and --padding do not apply
+	# floor mode: 5x5 -> 2x2 (global --stride and --padding are refused)
 	npy '|u1' '(5, 5)' $(seq 0 24) > x5.npy
-	run -0 cf -k maxpool:2 -s 3 -p 2 x5.npy y.npy
+	run -0 cf -k maxpool:2 x5.npy y.npy
 	assert_eq "$(vals y.npy)" "6 8 16 18"
 }
 
@@ -310,6 +310,33 @@ header() {
 	assert_eq "$output" "convfilter: maxpool: unknown parameter 'step=1' (stride=S, pad=P)"
 	run -1 cf -k maxpool:3 in.pgm o.pgm
 	assert_eq "$output" "convfilter: 'maxpool:3': pooling window 3x3 does not fit the padded input 2x2"
+}
+
+@test "engine options with only pooling stages are a usage error naming the spec" {
+	pgm 4 4 $(seq 0 15) > in.pgm
+	run -2 cf -k maxpool:3,stride=2 --padding 1 in.pgm o.pgm
+	assert_eq "$output" "convfilter: --padding: does not apply to pooling stages; use maxpool:3,stride=2,pad=1"
+	no_file o.pgm
+	run -2 cf -k avgpool:2 -s 1x2 in.pgm o.pgm
+	assert_eq "$output" "convfilter: --stride: does not apply to pooling stages; use avgpool:2,stride=1x2,pad=0"
+	# 'same' is (K-1)/2 on both sides; valid 0
+	run -2 cf -k maxpool:3 -p same -s 1 in.pgm o.pgm
+	assert_eq "$output" "convfilter: --stride: does not apply to pooling stages; use maxpool:3,stride=1,pad=1"
+	run -2 cf -k maxpool:2x3,pad=1 -p valid in.pgm o.pgm
+	assert_eq "$output" "convfilter: --padding: does not apply to pooling stages; use maxpool:2x3,stride=2x3,pad=0"
+	for opt in "--dilation 2" --flip --transpose "--pad-mode zero" \
+	    "--output-padding 1"; do
+		run -2 cf -k maxpool:2 -k avgpool:2 $opt in.pgm o.pgm
+		assert_eq "$output" "convfilter: ${opt% *}: does not apply to pooling stages ('maxpool:2')"
+	done
+	no_file o.pgm
+	# the suggested spec does what was asked: 3x3 windows at stride 2
+	# over the padded 6x6 give 2x2 maxima
+	run -0 cf -k maxpool:3,stride=2,pad=1 in.pgm o.pgm
+	assert_eq "$(samples o.pgm)" "5 7 13 15"
+	# with a convolution stage in the chain they apply to it
+	run -0 cf -k maxpool:2 -k box:1 -p valid -s 2 in.pgm o.pgm
+	assert_eq "$(samples o.pgm)" "5"
 }
 
 @test "--transpose follows conv_transpose2d" {

@@ -50,6 +50,65 @@ plan_batch(struct options *o)
 	}
 }
 
+/* "N" or "NYxNX" */
+static void
+pair(char *buf, size_t len, int y, int x)
+{
+	if (y == x)
+		snprintf(buf, len, "%d", y);
+	else
+		snprintf(buf, len, "%dx%d", y, x);
+}
+
+/*
+ * Engine options given when every stage is a pooling stage would be
+ * ignored: a usage error naming the option, and for --stride and
+ * --padding the pooling spec that does what was asked.
+ */
+static void
+pool_only(const struct options *o, const struct cf_stage *stages)
+{
+	static const char *const names[] = {
+		"--stride", "--padding", "--dilation", "--pad-mode", "--flip",
+		"--transpose", "--output-padding",
+	};
+	const struct cf_pool_params *q = &stages[0].pool;
+	const struct cf_conv_params *p = &o->conv;
+	char k[32], s[32], pad[32];
+	size_t i;
+	int b, ph, pw;
+
+	if (!o->engine || !o->nkernels)
+		return;
+	for (i = 0; i < o->nkernels; i++)
+		if (stages[i].kind != CF_STAGE_POOL)
+			return;
+	for (b = 0; !(o->engine & 1u << b); b++)
+		;
+	if (!(o->engine & ~(unsigned)(ENGINE_STRIDE | ENGINE_PADDING)) ||
+	    b < 2) {
+		/* what the spec says, with what the options asked */
+		pair(k, sizeof(k), q->kh, q->kw);
+		if (o->engine & ENGINE_STRIDE)
+			pair(s, sizeof(s), p->stride_h, p->stride_w);
+		else
+			pair(s, sizeof(s), q->stride_h, q->stride_w);
+		ph = p->padding == CF_PADDING_SAME ? (q->kh - 1) / 2 :
+		    p->pad_h;
+		pw = p->padding == CF_PADDING_SAME ? (q->kw - 1) / 2 :
+		    p->pad_w;
+		if (o->engine & ENGINE_PADDING)
+			pair(pad, sizeof(pad), ph, pw);
+		else
+			pair(pad, sizeof(pad), q->pad_h, q->pad_w);
+		die(EXIT_USAGE, "%s: does not apply to pooling stages; use "
+		    "%s:%s,stride=%s,pad=%s", names[b], q->kind ==
+		    CF_POOL_MAX ? "maxpool" : "avgpool", k, s, pad);
+	}
+	die(EXIT_USAGE, "%s: does not apply to pooling stages ('%s')",
+	    names[b], stages[0].name);
+}
+
 struct batch_ctx {
 	const struct options *o;
 	const struct cf_stage *stages;
@@ -117,6 +176,7 @@ main(int argc, char **argv)
 	if ((rc = cf_load_npy_extras(stages, o.nkernels, o.bias_file,
 	    o.groups, err, sizeof(err))))
 		die(rc == CF_EINVAL ? EXIT_USAGE : EXIT_INPUT, "%s", err);
+	pool_only(&o, stages);
 	if (o.info) {
 		print_info(&o, stages);
 		release_stages(&o, stages);

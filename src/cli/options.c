@@ -361,6 +361,7 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'd':
 			parse_pair("--dilation", optarg, 1, 1 << 20,
 			    &o->conv.dil_h, &o->conv.dil_w);
+			o->engine |= ENGINE_DILATION;
 			break;
 		case 'f':
 			if (!(o->format = cf_img_format_parse(optarg)))
@@ -389,6 +390,7 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'p':
 			parse_padding(optarg, &o->conv);
+			o->engine |= ENGINE_PADDING;
 			break;
 		case 'q':
 			o->save.quality = (int)parse_long("--quality", optarg,
@@ -397,6 +399,7 @@ parse_options(int argc, char **argv, struct options *o)
 		case 's':
 			parse_pair("--stride", optarg, 1, 1 << 20,
 			    &o->conv.stride_h, &o->conv.stride_w);
+			o->engine |= ENGINE_STRIDE;
 			break;
 		case 'v':
 			o->verbose = 1;
@@ -435,6 +438,7 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_FLIP:
 			o->conv.flip = 1;
+			o->engine |= ENGINE_FLIP;
 			break;
 		case OPT_FROM_LIST:
 		case OPT_FROM_LIST0:
@@ -509,9 +513,11 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_OUTPUT_PADDING:
 			parse_pair("--output-padding", optarg, 0, 1 << 20,
 			    &o->conv.outpad_h, &o->conv.outpad_w);
+			o->engine |= ENGINE_OUTPUT_PADDING;
 			break;
 		case OPT_PAD_MODE:
 			parse_pad_mode(optarg, &o->conv);
+			o->engine |= ENGINE_PAD_MODE;
 			break;
 		case OPT_PAGE:
 			o->load.page = (uint32_t)parse_long("--page", optarg,
@@ -557,6 +563,7 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_TRANSPOSE:
 			o->conv.transpose = 1;
+			o->engine |= ENGINE_TRANSPOSE;
 			break;
 		default:
 			bad_option(c, argv);
@@ -630,9 +637,9 @@ output_format(const struct options *o)
 }
 
 /*
- * --depth: whether to load 16-bit samples as they are.  By default only
- * formats that hold 16-bit samples keep them: JPEG is 8-bit, and .npy
- * output (floats) keeps the 8-bit sample scale it has always had.
+ * --depth: whether to load 16-bit samples as they are.  By default the
+ * formats that hold 16-bit samples keep them, and so do float .npy
+ * arrays (0..65535 for 16-bit input); JPEG and uint8 .npy are 8-bit.
  */
 int
 keep16(const struct options *o, const struct cf_img_format *fmt)
@@ -647,5 +654,6 @@ keep16(const struct options *o, const struct cf_img_format *fmt)
 		    "samples");
 	if (o->depth)
 		return o->depth == 16;
-	return (fmt->dtypes & CF_DTYPE_BIT(CF_U16)) != 0;
+	return (fmt->dtypes & CF_DTYPE_BIT(CF_U16)) ||
+	    ((fmt->dtypes & CF_DTYPE_BIT(CF_F32)) && !o->npy_u8);
 }

@@ -15,6 +15,13 @@
 /* --max-memory's default, 1 GiB, as ImageMagick's memory policy. */
 #define CF_MAX_MEMORY_DEFAULT (1ULL << 30)
 
+/* The engine options, which pooling stages do not take (pool_only()). */
+enum {
+	ENGINE_STRIDE = 1, ENGINE_PADDING = 2, ENGINE_DILATION = 4,
+	ENGINE_PAD_MODE = 8, ENGINE_FLIP = 16, ENGINE_TRANSPOSE = 32,
+	ENGINE_OUTPUT_PADDING = 64,
+};
+
 struct options {
 	const char **kernels;
 	size_t nkernels;
@@ -42,6 +49,7 @@ struct options {
 	int quiet;			/* --quiet */
 	int strip;			/* --strip: no metadata carried */
 	int no_stream;			/* --no-stream: whole images */
+	unsigned engine;		/* ENGINE_* bits: engine options given */
 	struct cf_img_meta *meta;	/* per image (run_one); NULL: --strip */
 	uint64_t max_memory;		/* --max-memory, bytes */
 	int show_progress;		/* cf_progress_rows for this image */

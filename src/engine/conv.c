@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine/conv.h"
@@ -20,6 +21,43 @@ cf_conv2d(const struct cf_tensor *x, const struct cf_kernel *k,
 		return cf_conv_transpose2d(x, k, p, y, errbuf, errlen);
 	/* conv_fast.c: bit-identical to cf_conv2d_ref (test_fast.c) */
 	return cf_conv2d_fast(x, k, p, 1, y, errbuf, errlen);
+}
+
+static int
+conv64(const struct cf_tensor *x, const struct cf_kernel *k,
+    const struct cf_conv_params *p, double **y, size_t *yshape, char *errbuf,
+    size_t errlen)
+{
+	if (p->transpose)
+		return cf_conv_transpose2d64(x, k, p, y, yshape, errbuf, errlen);
+	return cf_conv2d_ref64(x, k, p, y, yshape, errbuf, errlen);
+}
+
+int
+cf_conv_stage64(const struct cf_tensor *x, const struct cf_stage *st,
+    const struct cf_conv_params *p, double **y, size_t *yshape, char *errbuf,
+    size_t errlen)
+{
+	double *b = NULL;
+	size_t bs[3], n, i;
+	int err;
+
+	*y = NULL;
+	if (st->kind == CF_STAGE_POOL)
+		return cf_pool2d64(x, &st->pool, y, yshape, errbuf, errlen);
+	if ((err = conv64(x, &st->k[0], p, y, yshape, errbuf, errlen)) ||
+	    st->nkernels == 1)
+		return err;
+	if ((err = conv64(x, &st->k[1], p, &b, bs, errbuf, errlen))) {
+		free(*y);
+		*y = NULL;
+		return err;
+	}
+	n = yshape[0] * yshape[1] * yshape[2];
+	for (i = 0; i < n; i++)
+		(*y)[i] = sqrt((*y)[i] * (*y)[i] + b[i] * b[i]);
+	free(b);
+	return 0;
 }
 
 int

@@ -48,6 +48,25 @@ int cf_conv2d_fast(const struct cf_tensor *x, const struct cf_kernel *k,
     const struct cf_conv_params *p, int allow_separable,
     struct cf_tensor *y, char *errbuf, size_t errlen);
 
+/*
+ * The 64-bit forms, for 16-bit output (filter.h): the result before its
+ * rounding to float, as a new array of doubles *y (freed by the caller)
+ * of shape yshape.  cf_conv2d_ref64 is cf_conv2d_ref's double sum (every
+ * exact engine's: conv_band.c sums in the same order),
+ * cf_conv_transpose2d64 the scatter's sums plus the bias, and
+ * cf_conv_stage64 a stage: one kernel, sqrt(a^2 + b^2) of two in double,
+ * or pooling (pool.h).
+ */
+int cf_conv2d_ref64(const struct cf_tensor *x, const struct cf_kernel *k,
+    const struct cf_conv_params *p, double **y, size_t *yshape,
+    char *errbuf, size_t errlen);
+int cf_conv_transpose2d64(const struct cf_tensor *x, const struct cf_kernel *k,
+    const struct cf_conv_params *p, double **y, size_t *yshape, char *errbuf,
+    size_t errlen);
+int cf_conv_stage64(const struct cf_tensor *x, const struct cf_stage *st,
+    const struct cf_conv_params *p, double **y, size_t *yshape, char *errbuf,
+    size_t errlen);
+
 /* a[i] = sqrt(a[i]^2 + b[i]^2) in double, rounded to float, for i < n,
  * in up to threads threads (the gradient magnitude of a stage). */
 void cf_conv_magnitude(float *a, const float *b, size_t n, int threads);

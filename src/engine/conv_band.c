@@ -128,7 +128,7 @@ row_taps(const struct cf_band *j, double *acc, const double *xr,
 static void
 direct_block(const struct cf_band *j, const double *buf, size_t nr, size_t o,
     size_t ib, size_t jb, size_t n, int fold, double *acc, double *z,
-    float *yrow)
+    void *yrow)
 {
 	const float *wo = j->wt + (j->depthwise ? 0 : o) * j->cg * j->kh *
 	    j->kw;
@@ -157,8 +157,11 @@ direct_block(const struct cf_band *j, const double *buf, size_t nr, size_t o,
 				row_taps(j, acc, xr, wo + (c * j->kh + m) *
 				    j->kw, n);
 			}
-	for (t = 0; t < n; t++)
-		yrow[t] = (float)acc[t];
+	if (j->out64)
+		memcpy(yrow, acc, n * sizeof(*acc));
+	else
+		for (t = 0; t < n; t++)
+			((float *)yrow)[t] = (float)acc[t];
 }
 
 /* The reference's sum for one sample (depthwise, one channel). */
@@ -640,8 +643,10 @@ cf_band_run(const struct cf_band *j, struct cf_band_scratch *s, size_t i0,
 					n = j->wo - jb < COL_BLOCK ?
 					    j->wo - jb : COL_BLOCK;
 					direct_block(j, s->buf, nr, o, i - i0,
-					    jb, n, fold, s->acc, s->z,
-					    out(octx, o, i) + jb);
+					    jb, n, fold, s->acc, s->z, j->out64 ?
+					    (void *)((double *)(void *)
+					    out(octx, o, i) + jb) :
+					    (void *)(out(octx, o, i) + jb));
 				}
 	}
 }

@@ -57,6 +57,9 @@ struct cf_band {
 	/* sums of |weights| and lowest set bits, for cases (A) and fold */
 	double sumw, sumr, sumc;
 	int qw, qr, qs;
+	/* set by the caller: rows of doubles, the sums before their
+	 * rounding to float (needs sep 0: the reference's order) */
+	int out64;
 };
 
 /*
@@ -98,7 +101,8 @@ void cf_band_scratch_release(struct cf_band_scratch *s);
 
 /* Row r (0 <= r < H) of input channel c: W floats. */
 typedef const float *(*cf_band_in_fn)(void *ctx, size_t c, size_t r);
-/* Where output row i of output channel o goes: WO floats. */
+/* Where output row i of output channel o goes: WO floats (WO doubles,
+ * cast, when out64). */
 typedef float *(*cf_band_out_fn)(void *ctx, size_t o, size_t i);
 
 /* Output rows [i0, i1) (at most s->rows of them) of every channel; hint

@@ -7,6 +7,7 @@
  * the innermost loop.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine/conv.h"
@@ -59,22 +60,15 @@ output(const struct geom *g, size_t o, size_t i, size_t j)
 	return acc;
 }
 
-int
-cf_conv2d_ref(const struct cf_tensor *x, const struct cf_kernel *k,
-    const struct cf_conv_params *p, struct cf_tensor *y, char *errbuf,
-    size_t errlen)
+/* The geometry of k on x with p, for output shape yshape. */
+static void
+geom_init(struct geom *g_, const struct cf_tensor *x,
+    const struct cf_kernel *k, const struct cf_conv_params *p,
+    const size_t *yshape)
 {
 	struct geom g;
-	size_t yshape[3], after, o, i, j;
-	float *yd;
-	int err;
+	size_t after;
 
-	if ((err = cf_tensor_check_input(x, y, errbuf, errlen)))
-		return err;
-	if ((err = cf_conv2d_shape(x->shape, k, p, yshape, errbuf, errlen)))
-		return err;
-	if ((err = cf_tensor_init_result(y, yshape, errbuf, errlen)))
-		return err;
 	g.x = x;
 	g.w = &k->weight;
 	g.k = k;
@@ -91,11 +85,57 @@ cf_conv2d_ref(const struct cf_tensor *x, const struct cf_kernel *k,
 	/* Depthwise: one input channel per group, the same weights for all. */
 	g.cg = k->depthwise ? 1 : k->weight.shape[1];
 	g.opg = k->depthwise ? 1 : yshape[0] / (size_t)k->groups;
+	*g_ = g;
+}
 
+int
+cf_conv2d_ref(const struct cf_tensor *x, const struct cf_kernel *k,
+    const struct cf_conv_params *p, struct cf_tensor *y, char *errbuf,
+    size_t errlen)
+{
+	struct geom g;
+	size_t yshape[3], o, i, j;
+	float *yd;
+	int err;
+
+	if ((err = cf_tensor_check_input(x, y, errbuf, errlen)))
+		return err;
+	if ((err = cf_conv2d_shape(x->shape, k, p, yshape, errbuf, errlen)))
+		return err;
+	if ((err = cf_tensor_init_result(y, yshape, errbuf, errlen)))
+		return err;
+	geom_init(&g, x, k, p, yshape);
 	yd = y->data;
 	for (o = 0; o < yshape[0]; o++)
 		for (i = 0; i < yshape[1]; i++)
 			for (j = 0; j < yshape[2]; j++)
 				*yd++ = (float)output(&g, o, i, j);
+	return 0;
+}
+
+int
+cf_conv2d_ref64(const struct cf_tensor *x, const struct cf_kernel *k,
+    const struct cf_conv_params *p, double **y, size_t *yshape,
+    char *errbuf, size_t errlen)
+{
+	struct geom g;
+	size_t o, i, j, n;
+	double *yd;
+	int err;
+
+	*y = NULL;
+	if ((err = cf_conv2d_shape(x->shape, k, p, yshape, errbuf, errlen)))
+		return err;
+	n = yshape[0] * yshape[1] * yshape[2];
+	if (!(yd = malloc(n * sizeof(*yd)))) {
+		snprintf(errbuf, errlen, "out of memory");
+		return CF_ENOMEM;
+	}
+	geom_init(&g, x, k, p, yshape);
+	*y = yd;
+	for (o = 0; o < yshape[0]; o++)
+		for (i = 0; i < yshape[1]; i++)
+			for (j = 0; j < yshape[2]; j++)
+				*yd++ = output(&g, o, i, j);
 	return 0;
 }

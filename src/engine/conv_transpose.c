@@ -44,33 +44,17 @@ scatter(double *a, const size_t *ys, double v, const float *wp,
 	}
 }
 
-int
-cf_conv_transpose2d(const struct cf_tensor *x, const struct cf_kernel *k,
-    const struct cf_conv_params *p, struct cf_tensor *y, char *errbuf,
-    size_t errlen)
+/* The sums of the output [ys] into acc, then the bias added: the
+ * result before its rounding to float. */
+static void
+transpose_sums(const struct cf_tensor *x, const struct cf_kernel *k,
+    const struct cf_conv_params *p, const size_t *ys, double *acc)
 {
 	const struct cf_tensor *w = &k->weight;
 	const float *xd = x->data, *wd = w->data;
-	size_t ys[3], bt, bl, after, kh, kw, cg, opg, c, o, oo, i, j;
-	size_t numel, wc;
+	size_t bt, bl, after, kh, kw, cg, opg, c, o, oo, i, j, wc;
 	const float *wp;
-	double *acc;
-	float *yd;
-	int err;
 
-	if ((err = cf_tensor_check_input(x, y, errbuf, errlen)))
-		return err;
-	if ((err = cf_conv_transpose2d_shape(x->shape, k, p, ys, errbuf,
-	    errlen)))
-		return err;
-	if ((err = cf_tensor_init_result(y, ys, errbuf, errlen)))
-		return err;
-	numel = ys[0] * ys[1] * ys[2];
-	if (!(acc = calloc(numel, sizeof(*acc)))) {
-		cf_tensor_release(y);
-		snprintf(errbuf, errlen, "out of memory");
-		return CF_ENOMEM;
-	}
 	kh = w->shape[2];
 	kw = w->shape[3];
 	cf_conv_axis_padding(p, 0, kh, &bt, &after);
@@ -94,12 +78,58 @@ cf_conv_transpose2d(const struct cf_tensor *x, const struct cf_kernel *k,
 					    bt, bl);
 		}
 	}
-	yd = y->data;
 	for (o = 0; o < ys[0]; o++)
 		for (i = 0; i < ys[1] * ys[2]; i++)
-			yd[o * ys[1] * ys[2] + i] = (float)(acc[o * ys[1] *
-			    ys[2] + i] + (k->bias ? k->bias[k->depthwise ? 0 :
-			    o] : 0.0));
+			acc[o * ys[1] * ys[2] + i] += k->bias ?
+			    k->bias[k->depthwise ? 0 : o] : 0.0;
+}
+
+int
+cf_conv_transpose2d(const struct cf_tensor *x, const struct cf_kernel *k,
+    const struct cf_conv_params *p, struct cf_tensor *y, char *errbuf,
+    size_t errlen)
+{
+	size_t ys[3], numel, i;
+	double *acc;
+	float *yd;
+	int err;
+
+	if ((err = cf_tensor_check_input(x, y, errbuf, errlen)))
+		return err;
+	if ((err = cf_conv_transpose2d_shape(x->shape, k, p, ys, errbuf,
+	    errlen)))
+		return err;
+	if ((err = cf_tensor_init_result(y, ys, errbuf, errlen)))
+		return err;
+	numel = ys[0] * ys[1] * ys[2];
+	if (!(acc = calloc(numel, sizeof(*acc)))) {
+		cf_tensor_release(y);
+		snprintf(errbuf, errlen, "out of memory");
+		return CF_ENOMEM;
+	}
+	transpose_sums(x, k, p, ys, acc);
+	yd = y->data;
+	for (i = 0; i < numel; i++)
+		yd[i] = (float)acc[i];
 	free(acc);
+	return 0;
+}
+
+int
+cf_conv_transpose2d64(const struct cf_tensor *x, const struct cf_kernel *k,
+    const struct cf_conv_params *p, double **y, size_t *ys, char *errbuf,
+    size_t errlen)
+{
+	int err;
+
+	*y = NULL;
+	if ((err = cf_conv_transpose2d_shape(x->shape, k, p, ys, errbuf,
+	    errlen)))
+		return err;
+	if (!(*y = calloc(ys[0] * ys[1] * ys[2], sizeof(**y)))) {
+		snprintf(errbuf, errlen, "out of memory");
+		return CF_ENOMEM;
+	}
+	transpose_sums(x, k, p, ys, *y);
 	return 0;
 }

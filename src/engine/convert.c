@@ -400,3 +400,27 @@ cf_convert_float(struct cf_tensor *x, const struct cf_convert_opts *o)
 	}
 	return 0;
 }
+
+void
+cf_convert_row64(const double *src, size_t n, const struct cf_convert_opts *o,
+    uint16_t *dst, size_t step, uint64_t *low, uint64_t *high)
+{
+	size_t i;
+	double v;
+	long r;
+
+	for (i = 0; i < n; i++) {
+		v = src[i];
+		if (o->abs && v < 0)
+			v = -v;
+		r = cf_convert_pixel_of(v, o, NULL, 65535.0);
+		if (r < 0) {
+			++*low;
+			r = 0;
+		} else if (r > 65535) {
+			++*high;
+			r = 65535;
+		}
+		dst[i * step] = (uint16_t)r;
+	}
+}

@@ -100,6 +100,16 @@ void cf_convert_row(const float *src, size_t n,
     const struct cf_convert_opts *o, const double *norm, double max,
     void *dst, size_t step, uint64_t *low, uint64_t *high);
 
+/*
+ * n values of one channel, the last stage's results in double before
+ * --abs, converted to 16 bits into dst[i * step] as cf_convert_row
+ * converts floats (without --normalize), clipped ones counted: the
+ * correctly rounded value of the double.
+ */
+void cf_convert_row64(const double *src, size_t n,
+    const struct cf_convert_opts *o, uint16_t *dst, size_t step,
+    uint64_t *low, uint64_t *high);
+
 /* The same for cf_convert_float: no rounding, no clamping. */
 float cf_convert_sample_float(float f, const struct cf_convert_opts *o,
     const double *norm);

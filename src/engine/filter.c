@@ -211,6 +211,65 @@ run_stages(struct cf_filter_plan *pl, struct cf_tensor *x, char *errbuf,
 	return 0;
 }
 
+int
+cf_filter_exact16(const struct cf_filter_opts *o, enum cf_alpha_mode alpha)
+{
+	return o->out == CF_U16 && o->nstages && !o->convert.normalize &&
+	    !o->linear && alpha != CF_ALPHA_PREMULTIPLY &&
+	    alpha != CF_ALPHA_KEEP;
+}
+
+/*
+ * 16-bit output from the last stage's double result (cf_filter_exact16):
+ * the stages but the last on x, the last by cf_conv_stage64, converted
+ * into out.
+ */
+static int
+run_exact16(struct cf_filter_plan *pl, struct cf_tensor *x,
+    struct cf_tensor *out, struct cf_clip_stats *clip, char *errbuf,
+    size_t errlen)
+{
+	const struct cf_filter_opts *o = pl->in->o;
+	struct cf_filter_opts one = *o;
+	size_t ys[3], c, plane;
+	uint64_t low, high;
+	double *y;
+	int err;
+
+	one.nstages--;
+	pl->in->o = &one;
+	err = run_stages(pl, x, errbuf, errlen);
+	pl->in->o = o;
+	if (err)
+		return err;
+	if ((err = cf_conv_stage64(x, &o->stages[o->nstages - 1], &o->conv,
+	    &y, ys, errbuf, errlen))) {
+		pl->stage = (long)o->nstages - 1;
+		return err;
+	}
+	if ((err = cf_tensor_init(out, CF_U16, 3, ys))) {
+		free(y);
+		snprintf(errbuf, errlen, "out of memory");
+		return err;
+	}
+	if (clip) {	/* as cf_convert_to_u16 counts */
+		memset(clip, 0, sizeof(*clip));
+		clip->channels = ys[0] <= CF_MAX_DIMS ? ys[0] : 0;
+	}
+	plane = ys[1] * ys[2];
+	for (c = 0; c < ys[0]; c++) {
+		low = high = 0;
+		cf_convert_row64(y + c * plane, plane, &o->convert,
+		    (uint16_t *)out->data + c * plane, 1, &low, &high);
+		if (clip && clip->channels) {
+			clip->low[c] = low;
+			clip->high[c] = high;
+		}
+	}
+	free(y);
+	return 0;
+}
+
 /* The whole-image pipeline, the reference every streamed job matches. */
 static int
 run_whole(struct cf_filter_plan *pl, cf_filter_read_fn rd, void *rctx,
@@ -230,6 +289,11 @@ run_whole(struct cf_filter_plan *pl, cf_filter_read_fn rd, void *rctx,
 		err = CF_ENOMEM;
 		goto nomem;
 	}
+	if (cf_filter_exact16(o, pl->alpha)) {
+		if ((err = run_exact16(pl, &x, &out, clip, errbuf, errlen)))
+			goto out;
+		goto write;
+	}
 	if ((err = run_stages(pl, &x, errbuf, errlen)))
 		goto out;
 	if (image && cf_alpha_after(&x, pl->alpha, o->linear, max, &saved)) {
@@ -246,6 +310,7 @@ run_whole(struct cf_filter_plan *pl, cf_filter_read_fn rd, void *rctx,
 	    cf_convert_to_u8)(&x, &o->convert, &out, clip))) {
 		goto nomem;
 	}
+write:
 	/* contiguous planes: dropping the last is a change of shape */
 	if (pl->dropped_alpha)
 		out.shape[0]--;

@@ -141,6 +141,17 @@ int cf_filter_run(struct cf_filter_plan *pl, cf_filter_read_fn rd,
     void *rctx, cf_filter_write_fn wr, void *wctx,
     struct cf_clip_stats *clip, char *errbuf, size_t errlen);
 
+/*
+ * Whether 16-bit output is rounded from the last stage's result in
+ * double (its exact sum, in the reference's order), not from its float:
+ * CF_U16 output with nothing but the conversion after the last stage
+ * (no --normalize, no --linear, alpha (mode) neither premultiplied nor
+ * kept apart).  Every engine then gives the same pixels as the
+ * reference's cf_conv_stage64.
+ */
+int cf_filter_exact16(const struct cf_filter_opts *o,
+    enum cf_alpha_mode alpha);
+
 /* Free what pl holds.  Safe on a failed or zeroed plan. */
 void cf_filter_release(struct cf_filter_plan *pl);
 

@@ -382,24 +382,31 @@ stage_node(struct cf_pipe *p, struct node *n, size_t i, struct node *in,
 	const struct cf_stage *st = &p->o->stages[i];
 	const struct cf_conv_params *cp = &p->o->conv;
 	size_t rows;
-	int err, q;
+	int err, q, f64;
 
+	/* the last stage of an exact16 job: doubles, for the sink */
+	f64 = p->exact16 && i + 1 == p->o->nstages;
 	if ((err = node_init(n, st->kind == CF_STAGE_POOL ? N_POOL :
 	    cp->transpose ? N_TCONV : N_CONV, oshape[0], oshape[1],
-	    oshape[2], oshape[0] * oshape[2] * sizeof(float), 0, 1)) ||
+	    oshape[2], oshape[0] * oshape[2] * (f64 ? sizeof(double) :
+	    sizeof(float)), 0, 1)) ||
 	    (err = link_node(n, 0, in)))
 		return err;
+	n->f64 = f64;
 	n->stage = (long)i;
 	n->st = st;
 	n->cp = cp;
 	bound(n, in);
 	if (n->kind != N_CONV)
 		return 0;
-	for (q = 0; q < st->nkernels; q++)
-		if ((err = cf_band_init(&n->band[q], ishape, &st->k[q], cp, 1,
-		    errbuf, errlen)))
+	/* doubles in the reference's order: not as two passes */
+	for (q = 0; q < st->nkernels; q++) {
+		if ((err = cf_band_init(&n->band[q], ishape, &st->k[q], cp,
+		    !f64, errbuf, errlen)))
 			/* too long padded rows: whole images */
 			return err == CF_EOVERFLOW ? CF_ENOENT : err;
+		n->band[q].out64 = f64;
+	}
 	/* output rows per band: its buffer about CHUNK_BYTES */
 	rows = CHUNK_BYTES / (n->band[0].cg * n->band[0].pw * sizeof(double));
 	rows = rows > (n->band[0].kh - 1) * n->band[0].dh + 1 ?
@@ -469,6 +476,7 @@ fast_node(struct cf_pipe *p, struct node *n, struct node *in,
 		j->nonneg = in->nonneg;
 	}
 	j->out16 = o->out == CF_U16;
+	j->exact16 = p->exact16;
 	j->levels = p->levels;
 	j->premultiply = p->alpha == CF_ALPHA_PREMULTIPLY;
 	j->norm = o->convert.normalize ? (const double (*)[2])p->norm : NULL;
@@ -531,6 +539,7 @@ build(struct cf_pipe **pp, const struct cf_filter_opts *o,
 	p->alpha = pl->alpha;
 	p->image = in->dtype != CF_F32;
 	p->keep = pl->alpha == CF_ALPHA_KEEP;
+	p->exact16 = cf_filter_exact16(o, pl->alpha);
 	p->drop = pl->dropped_alpha;
 	p->max = o->wide ? 65535 : 255;
 	p->out = pl->dtype;

@@ -61,6 +61,9 @@ struct node {
 	 * unknown), never negative when nonneg, integers when integer */
 	double xmax;
 	int nonneg, integer;
+	/* the last stage for cf_filter_exact16: planes of doubles, its
+	 * results before their rounding to float */
+	int f64;
 	void **scr;			/* per thread: the kind's buffers */
 };
 
@@ -80,6 +83,7 @@ struct cf_pipe {
 	struct node *n;		/* raw, src, one per stage, sink */
 	size_t nn, np;		/* nodes, threads */
 	int fast;		/* the last node is N_FAST */
+	int exact16;		/* cf_filter_exact16: 16-bit from doubles */
 	/* --normalize: pass 1 gathers each channel's range, pass 2 uses it */
 	int pass;
 	size_t nc;			/* the final channels C */
@@ -104,6 +108,13 @@ static inline unsigned char *
 node_row(const struct node *n, size_t y)
 {
 	return n->ring + ((y / n->b) % n->r * n->b + y % n->b) * n->rowsize;
+}
+
+/* Plane c of an f64 node n's row y. */
+static inline double *
+node_plane64(const struct node *n, size_t y, size_t c)
+{
+	return (double *)(void *)node_row(n, y) + c * n->w;
 }
 
 /* Plane c of float node n's row y. */

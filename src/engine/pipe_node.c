@@ -131,7 +131,8 @@ pipe_node_scratch(struct cf_pipe *p, struct node *n, size_t t)
 			    n->chunk))
 				return CF_ENOMEM;
 		if (n->st->nkernels == 2 && !(cs->tmp = malloc(n->c *
-		    n->chunk * n->w * sizeof(float))))
+		    n->chunk * n->w * (n->f64 ? sizeof(double) :
+		    sizeof(float)))))
 			return CF_ENOMEM;
 		return 0;
 	case N_TCONV:
@@ -139,7 +140,7 @@ pipe_node_scratch(struct cf_pipe *p, struct node *n, size_t t)
 			return CF_ENOMEM;
 		n->scr[t] = cs;
 		if (n->st->nkernels == 2 && !(cs->tmp = malloc(n->w *
-		    sizeof(float))))
+		    (n->f64 ? sizeof(double) : sizeof(float)))))
 			return CF_ENOMEM;
 		return 0;
 	case N_POOL:
@@ -286,15 +287,30 @@ struct out_ctx {
 	size_t y0;
 };
 
+/* (an f64 node's rows are doubles, cast: conv_band.h's out64) */
 static float *
 out_plane(void *ctx, size_t o, size_t y)
 {
 	const struct out_ctx *oc = ctx;
+	size_t off = (o * oc->n->chunk + (y - oc->y0)) * oc->n->w;
 
+	if (oc->tmp && oc->n->f64)
+		return (float *)(void *)((double *)(void *)oc->tmp + off);
 	if (oc->tmp)
-		return oc->tmp + (o * oc->n->chunk + (y - oc->y0)) *
-		    oc->n->w;
+		return oc->tmp + off;
+	if (oc->n->f64)
+		return (float *)(void *)node_plane64(oc->n, y, o);
 	return node_plane(oc->n, y, o);
+}
+
+/* a[i] = sqrt(a[i]^2 + b[i]^2) in double, for i < n: an f64 magnitude */
+static void
+magnitude64(double *a, const double *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		a[i] = sqrt(a[i] * a[i] + b[i] * b[i]);
 }
 
 /* A convolution stage, in bands of n->chunk rows; a magnitude as
@@ -324,8 +340,13 @@ run_conv(struct node *n, size_t t, size_t k)
 		    out_plane, &oc);
 		for (o = 0; o < n->c; o++)
 			for (y = a; y < z; y++)
-				cf_conv_magnitude(node_plane(n, y, o),
-				    out_plane(&oc, o, y), n->w, 1);
+				if (n->f64)
+					magnitude64(node_plane64(n, y, o),
+					    (const double *)(void *)out_plane(
+					    &oc, o, y), n->w);
+				else
+					cf_conv_magnitude(node_plane(n, y, o),
+					    out_plane(&oc, o, y), n->w, 1);
 	}
 }
 
@@ -338,7 +359,7 @@ run_conv(struct node *n, size_t t, size_t k)
  */
 static void
 tconv_row(const struct node *n, const struct cf_kernel *kn, size_t y,
-    size_t o, float *d)
+    size_t o, void *d)
 {
 	const struct cf_tensor *wt = &kn->weight;
 	const struct cf_conv_params *cp = n->cp;
@@ -377,8 +398,11 @@ tconv_row(const struct node *n, const struct cf_kernel *kn, size_t y,
 				}
 			}
 		}
-		d[x] = (float)(acc + (kn->bias ?
-		    kn->bias[kn->depthwise ? 0 : o] : 0.0));
+		acc += kn->bias ? kn->bias[kn->depthwise ? 0 : o] : 0.0;
+		if (n->f64)
+			((double *)d)[x] = acc;
+		else
+			((float *)d)[x] = (float)acc;
 	}
 }
 
@@ -393,12 +417,18 @@ run_tconv(struct node *n, size_t t, size_t k)
 	block_rows(n, k, &y0, &y1);
 	for (y = y0; y < y1; y++)
 		for (o = 0; o < n->c; o++) {
-			tconv_row(n, &n->st->k[0], y, o, node_plane(n, y, o));
+			tconv_row(n, &n->st->k[0], y, o, node_row(n, y) +
+			    o * n->w * (n->f64 ? sizeof(double) :
+			    sizeof(float)));
 			if (n->st->nkernels == 1)
 				continue;
 			tconv_row(n, &n->st->k[1], y, o, cs->tmp);
-			cf_conv_magnitude(node_plane(n, y, o), cs->tmp, n->w,
-			    1);
+			if (n->f64)
+				magnitude64(node_plane64(n, y, o),
+				    (const double *)(void *)cs->tmp, n->w);
+			else
+				cf_conv_magnitude(node_plane(n, y, o), cs->tmp,
+				    n->w, 1);
 		}
 }
 
@@ -519,7 +549,15 @@ run_pool(struct node *n, size_t t, size_t k)
 				}
 			}
 			d = node_plane(n, y, c);
-			if (finite && pp->kind == CF_POOL_MAX)
+			if (n->f64)
+				for (x = 0; x < n->w; x++)
+					node_plane64(n, y, c)[x] = finite &&
+					    pp->kind == CF_POOL_MAX ?
+					    (double)ps->accf[x] :
+					    pp->kind == CF_POOL_AVG ?
+					    ps->acc[x] / ((double)pp->kh *
+					    pp->kw) : ps->acc[x];
+			else if (finite && pp->kind == CF_POOL_MAX)
 				memcpy(d, ps->accf, n->w * sizeof(float));
 			else
 				for (x = 0; x < n->w; x++)
@@ -607,6 +645,23 @@ run_sink(struct cf_pipe *p, struct node *n, size_t t, size_t k)
 	void *pix;
 
 	block_rows(n, k, &y0, &y1);
+	if (last->f64) {
+		/* exact16: nothing but the conversion, from the doubles */
+		for (y = y0; y < y1; y++) {
+			for (c = 0; c < nc; c++) {
+				cf_convert_row64(node_plane64(last, y, c), w,
+				    cv, ss->pix + c * w, 1, &low, &high);
+				if (c < CF_MAX_DIMS) {
+					st->low[c] += low;
+					st->high[c] += high;
+				}
+				low = high = 0;
+			}
+			interleave16((uint16_t *)(void *)node_row(n, y),
+			    ss->pix, oc, w);
+		}
+		return;
+	}
 	for (y = y0; y < y1; y++) {
 		for (c = 0; c < last->c; c++)
 			memcpy(ss->p[c], node_plane(last, y, c),

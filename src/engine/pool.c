@@ -10,26 +10,19 @@
 #include "engine/pool.h"
 
 
-int
-cf_pool2d(const struct cf_tensor *x, const struct cf_pool_params *p,
-    struct cf_tensor *y, char *errbuf, size_t errlen)
+/* The pooled values of the output [ys], in double, into yf (floats) or
+ * yd (doubles). */
+static void
+pool_run(const struct cf_tensor *x, const struct cf_pool_params *p,
+    const size_t *ys, float *yf, double *yd)
 {
 	const float *xd = x->data;
-	size_t ys[3], c, i, j, m, n;
+	size_t c, i, j, m, n;
 	long r, col, H, W;
 	double acc, v;
-	float *yd;
-	int err;
 
-	if ((err = cf_tensor_check_input(x, y, errbuf, errlen)))
-		return err;
-	if ((err = cf_pool2d_shape(x->shape, p, ys, errbuf, errlen)))
-		return err;
-	if ((err = cf_tensor_init_result(y, ys, errbuf, errlen)))
-		return err;
 	H = (long)x->shape[1];
 	W = (long)x->shape[2];
-	yd = y->data;
 	for (c = 0; c < ys[0]; c++)
 		for (i = 0; i < ys[1]; i++)
 			for (j = 0; j < ys[2]; j++) {
@@ -57,7 +50,43 @@ cf_pool2d(const struct cf_tensor *x, const struct cf_pool_params *p,
 				}
 				if (p->kind == CF_POOL_AVG)
 					acc /= (double)p->kh * p->kw;
-				*yd++ = (float)acc;
+				if (yf)
+					*yf++ = (float)acc;
+				else
+					*yd++ = acc;
 			}
+}
+
+int
+cf_pool2d(const struct cf_tensor *x, const struct cf_pool_params *p,
+    struct cf_tensor *y, char *errbuf, size_t errlen)
+{
+	size_t ys[3];
+	int err;
+
+	if ((err = cf_tensor_check_input(x, y, errbuf, errlen)))
+		return err;
+	if ((err = cf_pool2d_shape(x->shape, p, ys, errbuf, errlen)))
+		return err;
+	if ((err = cf_tensor_init_result(y, ys, errbuf, errlen)))
+		return err;
+	pool_run(x, p, ys, y->data, NULL);
+	return 0;
+}
+
+int
+cf_pool2d64(const struct cf_tensor *x, const struct cf_pool_params *p,
+    double **y, size_t *ys, char *errbuf, size_t errlen)
+{
+	int err;
+
+	*y = NULL;
+	if ((err = cf_pool2d_shape(x->shape, p, ys, errbuf, errlen)))
+		return err;
+	if (!(*y = malloc(ys[0] * ys[1] * ys[2] * sizeof(**y)))) {
+		snprintf(errbuf, errlen, "out of memory");
+		return CF_ENOMEM;
+	}
+	pool_run(x, p, ys, NULL, *y);
 	return 0;
 }

@@ -20,4 +20,9 @@
 int cf_pool2d(const struct cf_tensor *x, const struct cf_pool_params *p,
     struct cf_tensor *y, char *errbuf, size_t errlen);
 
+/* The same before the rounding to float: *y is a new array of doubles
+ * (freed by the caller) of shape ys. */
+int cf_pool2d64(const struct cf_tensor *x, const struct cf_pool_params *p,
+    double **y, size_t *ys, char *errbuf, size_t errlen);
+
 #endif

@@ -44,6 +44,9 @@ struct cf_stream_job {
 	double xmax;
 	int nonneg;
 	int out16;			/* output uint16_t 0..65535, else 8-bit */
+	/* 16-bit pixels rounded from the reference's double sum, not its
+	 * float (cf_filter_exact16; the bounds hold for either) */
+	int exact16;
 	/* --normalize's second pass: { lo, hi - lo } per output channel
 	 * (kept alpha's last), or NULL */
 	const double (*norm)[2];

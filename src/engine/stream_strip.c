@@ -50,11 +50,11 @@ dot(const float *restrict x, const float *restrict w, size_t n, size_t dw)
 }
 
 /*
- * The reference's float for output channel o at (i, j) of kernel q: the
- * sum in double in cf_conv2d_ref's order, from the same samples.  For a
- * depthwise kernel o is also the input channel.
+ * The reference's double sum for output channel o at (i, j) of kernel q:
+ * in cf_conv2d_ref's order, from the same samples (its float is this
+ * rounded).  For a depthwise kernel o is also the input channel.
  */
-static CF_HOT float
+static CF_HOT double
 ref_sum(const struct eng *e, struct scratch *s, const struct plan *q,
     size_t o, size_t i, size_t j)
 {
@@ -82,7 +82,7 @@ ref_sum(const struct eng *e, struct scratch *s, const struct plan *q,
 					    w[(c * e->kh + m) * e->kw + n];
 		}
 	}
-	return (float)acc;
+	return acc;
 }
 
 /* The reference's float result of the stage at (o, i, j). */
@@ -90,12 +90,29 @@ static float
 ref_value(const struct eng *e, struct scratch *s, size_t o, size_t i,
     size_t j)
 {
-	float a = ref_sum(e, s, &e->pl[0], o, i, j), b;
+	float a = (float)ref_sum(e, s, &e->pl[0], o, i, j), b;
 
 	if (e->nk == 1)
 		return a;
-	b = ref_sum(e, s, &e->pl[1], o, i, j);
+	b = (float)ref_sum(e, s, &e->pl[1], o, i, j);
 	return (float)sqrt((double)a * a + (double)b * b);
+}
+
+/* The same before its rounding to float (cf_conv_stage64's), converted
+ * to 16 bits: the pixel of an exact16 job, -1 / max + 1 clipped. */
+static long
+ref_pixel64(const struct eng *e, struct scratch *s, size_t o, size_t i,
+    size_t j)
+{
+	double a = ref_sum(e, s, &e->pl[0], o, i, j), b;
+
+	if (e->nk == 2) {
+		b = ref_sum(e, s, &e->pl[1], o, i, j);
+		a = sqrt(a * a + b * b);
+	}
+	if (e->j->cv->abs && a < 0)
+		a = -a;
+	return cf_convert_pixel_of(a, e->j->cv, NULL, e->maxv);
 }
 
 /* convert.c's rounding of the float f: -1 below 0, max + 1 above max. */
@@ -568,7 +585,9 @@ round_block(const struct eng *e, struct scratch *s, float *a,
 			if ((unsigned)px[k] <= maxu)
 				continue;
 			/* unsure: the reference's sum */
-			if (px[k] == INT_MIN)
+			if (px[k] == INT_MIN && e->j->exact16)
+				px[k] = (int)ref_pixel64(e, s, o, i, j0 + k);
+			else if (px[k] == INT_MIN)
 				px[k] = (int)round_ref(e, o, ref_value(e, s, o, i,
 				    j0 + k));
 			px[k] = clip(e, s, o, px[k]);

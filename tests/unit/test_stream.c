@@ -235,6 +235,36 @@ plan(struct cf_filter_plan *pl, struct cf_filter_opts *fo,
 	return pl->fast ? 0 : -2;
 }
 
+/* The 16-bit result from the reference's doubles, converted. */
+static int
+reference64(const struct setup *t, const struct cf_stage *st,
+    struct cf_tensor *x, struct cf_tensor *out, struct cf_clip_stats *clip)
+{
+	size_t ys[3], c, plane;
+	char err[256];
+	double *y;
+	int rc;
+
+	if ((rc = cf_conv_stage64(x, st, &t->p, &y, ys, err, sizeof(err))))
+		return rc;
+	cf_tensor_init(out, CF_U16, 3, ys);
+	memset(clip, 0, sizeof(*clip));
+	clip->channels = ys[0] <= CF_MAX_DIMS ? ys[0] : 0;
+	plane = ys[1] * ys[2];
+	for (c = 0; c < ys[0]; c++) {
+		uint64_t low = 0, high = 0;
+
+		cf_convert_row64(y + c * plane, plane, &t->cv,
+		    (uint16_t *)out->data + c * plane, 1, &low, &high);
+		if (clip->channels) {
+			clip->low[c] = low;
+			clip->high[c] = high;
+		}
+	}
+	free(y);
+	return 0;
+}
+
 /* The whole-image result: the reference, alpha appended, converted. */
 static int
 reference(const struct setup *t, const struct cf_stage *st,
@@ -245,6 +275,9 @@ reference(const struct setup *t, const struct cf_stage *st,
 	char err[256];
 	int rc;
 
+	/* 16-bit pixels from the double results (cf_filter_exact16) */
+	if (t->out16 && !t->keep && !t->cv.normalize)
+		return reference64(t, st, x, out, clip);
 	if (t->keep)
 		x->shape[0]--;
 	rc = ref_stage(x, st, &t->p, &y, err, sizeof(err));
