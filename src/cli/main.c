@@ -12,6 +12,7 @@
 #include "base/tensor.h"
 #include "cli/batch.h"
 #include "cli/kernel_path.h"
+#include "cli/like.h"
 #include "cli/options.h"
 #include "cli/output.h"
 #include "cli/pipeline.h"
@@ -93,6 +94,7 @@ main(int argc, char **argv)
 
 	/* parse options */
 	parse_options(argc, argv, &o);
+	like_apply(&o);
 	if (o.list_kernels) {
 		lib_list(stdout);
 		close_stdout();
@@ -107,6 +109,9 @@ main(int argc, char **argv)
 	stages = xmalloc((o.nkernels ? o.nkernels : 1) * sizeof(*stages));
 	for (i = 0; i < o.nkernels; i++)
 		lib_resolve(o.kernels[i], o.conv.transpose, &stages[i]);
+	like_kernels(&o, stages, o.nkernels);
+	if (o.verbose)
+		like_describe(&o, stderr);
 	if ((rc = cf_load_npy_extras(stages, o.nkernels, o.bias_file,
 	    o.groups, err, sizeof(err))))
 		die(rc == CF_EINVAL ? EXIT_USAGE : EXIT_INPUT, "%s", err);

@@ -35,6 +35,7 @@ enum {
 	OPT_JPEG_OPTIMIZE,
 	OPT_JSON,
 	OPT_LENIENT,
+	OPT_LIKE,
 	OPT_LOSSLESS,
 	OPT_LINEAR,
 	OPT_LIST_KERNELS,
@@ -82,6 +83,7 @@ static const struct option long_opts[] = {
 	{ "jpeg-optimize", no_argument, NULL, OPT_JPEG_OPTIMIZE },
 	{ "kernel", required_argument, NULL, 'k' },
 	{ "lenient", no_argument, NULL, OPT_LENIENT },
+	{ "like", required_argument, NULL, OPT_LIKE },
 	{ "linear", no_argument, NULL, OPT_LINEAR },
 	{ "lossless", no_argument, NULL, OPT_LOSSLESS },
 	{ "list-kernels", no_argument, NULL, OPT_LIST_KERNELS },
@@ -202,6 +204,7 @@ parse_options(int argc, char **argv, struct options *o)
 		.save = CF_SAVE_OPTS_DEFAULT,
 		.load = CF_LOAD_OPTS_DEFAULT,
 	};
+	struct like_explicit ex = { 0 };
 	char list[256];
 	long ncpu;
 	int c;
@@ -242,6 +245,7 @@ parse_options(int argc, char **argv, struct options *o)
 			o->batch_mode = 1;
 			break;
 		case 'p':
+			ex.padding = 1;
 			parse_padding(optarg, &o->conv);
 			break;
 		case 'q':
@@ -265,6 +269,7 @@ parse_options(int argc, char **argv, struct options *o)
 			o->convert.abs = 1;
 			break;
 		case OPT_ALPHA:
+			ex.alpha = 1;
 			if (!strcmp(optarg, "premultiply"))
 				o->alpha = CF_ALPHA_PREMULTIPLY;
 			else if (!strcmp(optarg, "separate"))
@@ -308,6 +313,9 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_LENIENT:
 			o->load.lenient = 1;
+			break;
+		case OPT_LIKE:
+			o->like = like_parse(optarg);
 			break;
 		case OPT_LINEAR:
 			o->linear = 1;
@@ -359,6 +367,7 @@ parse_options(int argc, char **argv, struct options *o)
 			    &o->conv.outpad_h, &o->conv.outpad_w);
 			break;
 		case OPT_PAD_MODE:
+			ex.pad_mode = 1;
 			parse_pad_mode(optarg, &o->conv);
 			break;
 		case OPT_PAGE:
@@ -380,6 +389,7 @@ parse_options(int argc, char **argv, struct options *o)
 			set_quiet(1);
 			break;
 		case OPT_ROUND:
+			ex.round = 1;
 			parse_round(optarg, &o->convert);
 			break;
 		case OPT_SCALE:
@@ -412,6 +422,7 @@ parse_options(int argc, char **argv, struct options *o)
 			exit(EXIT_USAGE);
 		}
 
+	o->like_ex = ex;
 	argc -= optind;
 	argv += optind;
 	if (o->batch_mode) {

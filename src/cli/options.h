@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "cli/batch.h"
+#include "cli/like.h"
 #include "engine/filter.h"
 #include "io/img.h"
 
@@ -38,6 +39,9 @@ struct options {
 	int quiet;			/* --quiet */
 	int strip;			/* --strip: no metadata carried */
 	int no_stream;			/* --no-stream: whole images */
+	enum like_tool like;		/* --like, or LIKE_NONE */
+	struct like_explicit like_ex;	/* what --like must not change */
+	int like_q16;			/* --like imagemagick's 8-bit step */
 	struct cf_img_meta *meta;	/* per image (run_one); NULL: --strip */
 };
 
