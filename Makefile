@@ -53,7 +53,7 @@ KERNELS = kernels/kernel kernels/stage kernels/peers kernels/presets \
 ENGINE = engine/conv engine/conv_geom engine/conv_ref engine/conv_band engine/conv_fast engine/conv_transpose \
 	engine/conv_rows engine/pool engine/convert engine/alpha engine/info \
 	engine/stream engine/stream_plan engine/stream_strip engine/filter \
-	engine/pipe engine/pipe_node engine/levels
+	engine/pipe engine/pipe_node engine/levels engine/grid
 CLI = cli/main cli/options cli/help cli/pipeline cli/output cli/print \
 	cli/util cli/kernel_path cli/batch cli/like
 

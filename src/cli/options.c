@@ -30,6 +30,8 @@ enum {
 	OPT_FLIP,
 	OPT_FROM_LIST,
 	OPT_FROM_LIST0,
+	OPT_GRID,
+	OPT_GRID_SCALE,
 	OPT_GROUPS,
 	OPT_INFO,
 	OPT_JPEG_OPTIMIZE,
@@ -56,6 +58,7 @@ enum {
 	OPT_QUIET,
 	OPT_ROUND,
 	OPT_SCALE,
+	OPT_SPLIT,
 	OPT_STRIP,
 	OPT_SUFFIX,
 	OPT_TIFF_COMPRESSION,
@@ -75,6 +78,8 @@ static const struct option long_opts[] = {
 	{ "format", required_argument, NULL, 'f' },
 	{ "from-list", required_argument, NULL, OPT_FROM_LIST },
 	{ "from-list0", required_argument, NULL, OPT_FROM_LIST0 },
+	{ "grid", optional_argument, NULL, OPT_GRID },
+	{ "grid-scale", required_argument, NULL, OPT_GRID_SCALE },
 	{ "groups", required_argument, NULL, OPT_GROUPS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "info", no_argument, NULL, OPT_INFO },
@@ -108,6 +113,7 @@ static const struct option long_opts[] = {
 	{ "round", required_argument, NULL, OPT_ROUND },
 	{ "scale", required_argument, NULL, OPT_SCALE },
 	{ "stride", required_argument, NULL, 's' },
+	{ "split", no_argument, NULL, OPT_SPLIT },
 	{ "strip", no_argument, NULL, OPT_STRIP },
 	{ "suffix", required_argument, NULL, OPT_SUFFIX },
 	{ "tiff-compression", required_argument, NULL, OPT_TIFF_COMPRESSION },
@@ -301,6 +307,19 @@ parse_options(int argc, char **argv, struct options *o)
 			    c == OPT_FROM_LIST ? '\n' : '\0');
 			o->batch_mode = 1;
 			break;
+		case OPT_GRID:
+			o->grid = 1;
+			if (optarg)
+				o->grid_cols = parse_long("--grid", optarg, 1,
+				    1 << 20);
+			break;
+		case OPT_GRID_SCALE:
+			if (!strcmp(optarg, "each") || !strcmp(optarg, "shared"))
+				o->grid_shared = !strcmp(optarg, "shared");
+			else
+				die(EXIT_USAGE, "--grid-scale: '%s' is not each "
+				    "or shared", optarg);
+			break;
 		case OPT_GROUPS:
 			o->groups = (int)parse_long("--groups", optarg, 1,
 			    1 << 20);
@@ -395,6 +414,9 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_SCALE:
 			o->convert.scale = parse_double("--scale", optarg);
 			break;
+		case OPT_SPLIT:
+			o->split = 1;
+			break;
 		case OPT_STRIP:
 			o->strip = 1;
 			break;
@@ -423,6 +445,8 @@ parse_options(int argc, char **argv, struct options *o)
 		}
 
 	o->like_ex = ex;
+	if (o->grid && o->split)
+		die(EXIT_USAGE, "--grid and --split: choose one");
 	argc -= optind;
 	argv += optind;
 	if (o->batch_mode) {
@@ -471,6 +495,9 @@ parse_options(int argc, char **argv, struct options *o)
 	}
 	o->input = argv[0];
 	o->output = argv[1];
+	if (o->split && !strcmp(o->output, "-"))
+		die(EXIT_USAGE, "--split: writes files named from the output, "
+		    "not '-'");
 }
 
 /* The output format: -f, else the extension, else png for stdout. */

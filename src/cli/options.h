@@ -42,6 +42,10 @@ struct options {
 	enum like_tool like;		/* --like, or LIKE_NONE */
 	struct like_explicit like_ex;	/* what --like must not change */
 	int like_q16;			/* --like imagemagick's 8-bit step */
+	int grid;			/* --grid: the maps side by side */
+	long grid_cols;			/* --grid=COLS; 0: ceil(sqrt(C)) */
+	int grid_shared;		/* --grid-scale shared */
+	int split;			/* --split: one file per map */
 	struct cf_img_meta *meta;	/* per image (run_one); NULL: --strip */
 };
 
