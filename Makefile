@@ -49,7 +49,7 @@ LIBS = $(PKG_LIBS) -lm -pthread
 BASE = base/err base/parallel base/tensor
 IO = io/img io/img_util io/png io/jpeg io/pnm io/npy io/tiff io/webp
 KERNELS = kernels/kernel kernels/stage kernels/peers kernels/presets \
-	kernels/load
+	kernels/load kernels/draw
 ENGINE = engine/conv engine/conv_geom engine/conv_ref engine/conv_band engine/conv_fast engine/conv_transpose \
 	engine/conv_rows engine/pool engine/convert engine/alpha engine/info \
 	engine/stream engine/stream_plan engine/stream_strip engine/filter \

@@ -27,7 +27,9 @@ usage(FILE *f)
 "                  [--progress] [--quiet] {-o dir | --suffix suffix} input...\n"
 "       convfilter --info [--json] [-k spec]... input\n"
 "       convfilter --list-kernels\n"
-"       convfilter --print-kernel -k spec...\n", f);
+"       convfilter --print-kernel -k spec...\n"
+"       convfilter {--print-kernel --as-image file | --kernel-image file}\n"
+"                  [--kernel-image-scale n] -k spec...\n", f);
 }
 
 void
@@ -46,6 +48,11 @@ help(void)
 "      --list-kernels     list presets and library kernels, then exit\n"
 "      --print-kernel     print the kernels of every -k in kernel-file\n"
 "                         format, then exit\n"
+"      --as-image FILE    with --print-kernel: draw them into FILE instead:\n"
+"                         a tile per filter (RGB for 3 inputs), blue-white-\n"
+"                         red for signed weights, gray for non-negative\n"
+"      --kernel-image FILE  the same as --print-kernel --as-image FILE\n"
+"      --kernel-image-scale N  pixels per weight (default 16)\n"
 "  -k maxpool:K[,stride=S][,pad=P], -k avgpool:K[,stride=S][,pad=P]\n"
 "                         pooling stage (stride defaults to K)\n"
 "  -k FILE.npy            a [KH, KW] kernel or a [C_out, C_in/groups, KH, KW]\n"

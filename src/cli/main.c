@@ -122,10 +122,15 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (o.print_kernel) {
-		print_kernels(stages, o.nkernels);
+		status = 0;
+		if (o.kernel_image)
+			status = print_kernel_image(&o, stages);
+		else
+			print_kernels(stages, o.nkernels);
 		release_stages(&o, stages);
-		close_stdout();
-		return 0;
+		if (!status)
+			close_stdout();
+		return status;
 	}
 
 	/* load, filter, convert, save: one file, or a batch */

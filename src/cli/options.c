@@ -24,6 +24,7 @@
 enum {
 	OPT_ABS = 256,
 	OPT_ALPHA,
+	OPT_AS_IMAGE,
 	OPT_BIAS,
 	OPT_BIAS_FILE,
 	OPT_DEPTH,
@@ -36,6 +37,8 @@ enum {
 	OPT_INFO,
 	OPT_JPEG_OPTIMIZE,
 	OPT_JSON,
+	OPT_KERNEL_IMAGE,
+	OPT_KERNEL_IMAGE_SCALE,
 	OPT_LENIENT,
 	OPT_LIKE,
 	OPT_LOSSLESS,
@@ -70,6 +73,7 @@ static const char short_opts[] = "d:f:hj:k:o:p:q:s:vV";
 static const struct option long_opts[] = {
 	{ "abs", no_argument, NULL, OPT_ABS },
 	{ "alpha", required_argument, NULL, OPT_ALPHA },
+	{ "as-image", required_argument, NULL, OPT_AS_IMAGE },
 	{ "bias", required_argument, NULL, OPT_BIAS },
 	{ "bias-file", required_argument, NULL, OPT_BIAS_FILE },
 	{ "depth", required_argument, NULL, OPT_DEPTH },
@@ -87,6 +91,9 @@ static const struct option long_opts[] = {
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "jpeg-optimize", no_argument, NULL, OPT_JPEG_OPTIMIZE },
 	{ "kernel", required_argument, NULL, 'k' },
+	{ "kernel-image", required_argument, NULL, OPT_KERNEL_IMAGE },
+	{ "kernel-image-scale", required_argument, NULL,
+	    OPT_KERNEL_IMAGE_SCALE },
 	{ "lenient", no_argument, NULL, OPT_LENIENT },
 	{ "like", required_argument, NULL, OPT_LIKE },
 	{ "linear", no_argument, NULL, OPT_LINEAR },
@@ -211,6 +218,7 @@ parse_options(int argc, char **argv, struct options *o)
 		.load = CF_LOAD_OPTS_DEFAULT,
 	};
 	struct like_explicit ex = { 0 };
+	int as_image = 0;
 	char list[256];
 	long ncpu;
 	int c;
@@ -286,6 +294,10 @@ parse_options(int argc, char **argv, struct options *o)
 				die(EXIT_USAGE, "--alpha: '%s' is not "
 				    "premultiply, separate or keep", optarg);
 			break;
+		case OPT_AS_IMAGE:
+			o->kernel_image = optarg;
+			as_image = 1;
+			break;
 		case OPT_BIAS:
 			o->convert.bias = parse_double("--bias", optarg);
 			break;
@@ -329,6 +341,14 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_JSON:
 			o->json = 1;
+			break;
+		case OPT_KERNEL_IMAGE:
+			o->kernel_image = optarg;
+			o->print_kernel = 1;
+			break;
+		case OPT_KERNEL_IMAGE_SCALE:
+			o->kernel_scale = (int)parse_long("--kernel-image-scale",
+			    optarg, 1, 1024);
 			break;
 		case OPT_LENIENT:
 			o->load.lenient = 1;
@@ -445,6 +465,12 @@ parse_options(int argc, char **argv, struct options *o)
 		}
 
 	o->like_ex = ex;
+	if (as_image && !o->print_kernel)
+		die(EXIT_USAGE, "--as-image: only with --print-kernel");
+	if (!o->kernel_scale)
+		o->kernel_scale = 16;
+	if (o->kernel_image && !*o->kernel_image)
+		die(EXIT_USAGE, "--as-image: empty name");
 	if (o->grid && o->split)
 		die(EXIT_USAGE, "--grid and --split: choose one");
 	argc -= optind;

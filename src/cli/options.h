@@ -46,6 +46,8 @@ struct options {
 	long grid_cols;			/* --grid=COLS; 0: ceil(sqrt(C)) */
 	int grid_shared;		/* --grid-scale shared */
 	int split;			/* --split: one file per map */
+	const char *kernel_image;	/* --as-image / --kernel-image FILE */
+	int kernel_scale;		/* --kernel-image-scale; 16 */
 	struct cf_img_meta *meta;	/* per image (run_one); NULL: --strip */
 };
 

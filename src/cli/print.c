@@ -8,11 +8,13 @@
 #include <string.h>
 
 #include "cli/options.h"
+#include "cli/output.h"
 #include "cli/print.h"
 #include "cli/util.h"
 #include "engine/grid.h"
 #include "engine/info.h"
 #include "io/img.h"
+#include "kernels/draw.h"
 #include "kernels/kernel.h"
 
 void
@@ -184,4 +186,48 @@ print_info(const struct options *o, const struct cf_stage *stages)
 	}
 	if (o->json)
 		printf("}\n");
+}
+
+struct picture {
+	const struct options *o;
+	const struct cf_img_format *fmt;
+	const struct cf_tensor *img;
+};
+
+static int
+emit_picture(FILE *f, void *ctx)
+{
+	const struct picture *p = ctx;
+	char err[512];
+
+	if (cf_img_save(f, p->fmt, p->img, &p->o->save, err, sizeof(err))) {
+		error("'%s': %s", p->o->output, err);
+		return EXIT_OUTPUT;
+	}
+	if (fflush(f) || ferror(f)) {
+		error("'%s': write error: %s", p->o->output, strerror(errno));
+		return EXIT_OUTPUT;
+	}
+	return 0;
+}
+
+int
+print_kernel_image(const struct options *opts, const struct cf_stage *stages)
+{
+	struct options o = *opts;
+	struct cf_tensor img;
+	struct picture p = { &o, NULL, &img };
+	char err[512];
+	int rc;
+
+	o.output = o.kernel_image;
+	p.fmt = output_format(&o);
+	if ((rc = cf_kernel_draw(stages, o.nkernels, o.kernel_scale, &img, err,
+	    sizeof(err)))) {
+		error("%s", err);
+		return rc == CF_EINVAL ? EXIT_USAGE : EXIT_INPUT;
+	}
+	rc = save_with(&o, emit_picture, &p, 0);
+	cf_tensor_release(&img);
+	return rc;
 }
