@@ -49,13 +49,13 @@ LIBS = $(PKG_LIBS) -lm -pthread
 BASE = base/err base/parallel base/tensor
 IO = io/img io/img_util io/png io/jpeg io/pnm io/npy io/tiff io/webp
 KERNELS = kernels/kernel kernels/stage kernels/peers kernels/presets \
-	kernels/load
+	kernels/load kernels/draw
 ENGINE = engine/conv engine/conv_geom engine/conv_ref engine/conv_band engine/conv_fast engine/conv_transpose \
 	engine/conv_rows engine/pool engine/convert engine/alpha engine/info \
 	engine/stream engine/stream_plan engine/stream_strip engine/filter \
-	engine/pipe engine/pipe_node engine/levels
+	engine/pipe engine/pipe_node engine/levels engine/grid
 CLI = cli/main cli/options cli/help cli/pipeline cli/output cli/print \
-	cli/util cli/kernel_path cli/batch
+	cli/util cli/kernel_path cli/batch cli/like
 
 LIB_OBJS = $(BASE:%=$(B)/%.o) $(IO:%=$(B)/%.o) $(KERNELS:%=$(B)/%.o) \
 	$(ENGINE:%=$(B)/%.o)
@@ -146,8 +146,14 @@ demo: $(BIN)
 # Debian packages for building and testing; installed only when missing.
 DEPS_PKGS = gcc make pkg-config libpng-dev libjpeg-dev zlib1g-dev bats mandoc parallel \
 	libtiff-dev libwebp-dev libtiff-tools webp libvips-tools
+# The peers tests/peers.bats checks against (skipped when absent).  All
+# of them cost about 3 minutes of apt on a fresh machine, 900 MB, mostly
+# python3-opencv's and python3-torch's closures: CI gets the cheap ones,
+# `make deps PEERS=all` adds those two.
+PEER_PKGS = imagemagick python3-numpy \
+	$(if $(filter all,$(PEERS)),python3-opencv python3-torch)
 deps:
-	@missing=; for p in $(DEPS_PKGS); do \
+	@missing=; for p in $(DEPS_PKGS) $(PEER_PKGS); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \

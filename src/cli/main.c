@@ -13,6 +13,7 @@
 #include "base/tensor.h"
 #include "cli/batch.h"
 #include "cli/kernel_path.h"
+#include "cli/like.h"
 #include "cli/options.h"
 #include "cli/output.h"
 #include "cli/pipeline.h"
@@ -159,6 +160,7 @@ main(int argc, char **argv)
 	cf_mem_set_limit(o.max_memory > SIZE_MAX ? SIZE_MAX :
 	    (size_t)o.max_memory);
 	o.load.max_memory = o.max_memory;
+	like_apply(&o);
 	if (o.list_kernels) {
 		lib_list(stdout);
 		close_stdout();
@@ -173,6 +175,9 @@ main(int argc, char **argv)
 	stages = xmalloc((o.nkernels ? o.nkernels : 1) * sizeof(*stages));
 	for (i = 0; i < o.nkernels; i++)
 		lib_resolve(o.kernels[i], o.conv.transpose, &stages[i]);
+	like_kernels(&o, stages, o.nkernels);
+	if (o.verbose)
+		like_describe(&o, stderr);
 	if ((rc = cf_load_npy_extras(stages, o.nkernels, o.bias_file,
 	    o.groups, err, sizeof(err))))
 		die(rc == CF_EINVAL ? EXIT_USAGE : EXIT_INPUT, "%s", err);
@@ -184,10 +189,15 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (o.print_kernel) {
-		print_kernels(stages, o.nkernels);
+		status = 0;
+		if (o.kernel_image)
+			status = print_kernel_image(&o, stages);
+		else
+			print_kernels(stages, o.nkernels);
 		release_stages(&o, stages);
-		close_stdout();
-		return 0;
+		if (!status)
+			close_stdout();
+		return status;
 	}
 
 	/* load, filter, convert, save: one file, or a batch */

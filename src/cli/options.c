@@ -24,18 +24,24 @@
 enum {
 	OPT_ABS = 256,
 	OPT_ALPHA,
+	OPT_AS_IMAGE,
 	OPT_BIAS,
 	OPT_BIAS_FILE,
 	OPT_DEPTH,
 	OPT_FLIP,
 	OPT_FROM_LIST,
 	OPT_FROM_LIST0,
+	OPT_GRID,
+	OPT_GRID_SCALE,
 	OPT_GROUPS,
 	OPT_INFO,
 	OPT_JPEG_OPTIMIZE,
 	OPT_JSON,
 	OPT_KEEP_PATHS,
+	OPT_KERNEL_IMAGE,
+	OPT_KERNEL_IMAGE_SCALE,
 	OPT_LENIENT,
+	OPT_LIKE,
 	OPT_LOSSLESS,
 	OPT_LINEAR,
 	OPT_LIST_KERNELS,
@@ -57,6 +63,7 @@ enum {
 	OPT_QUIET,
 	OPT_ROUND,
 	OPT_SCALE,
+	OPT_SPLIT,
 	OPT_STRIP,
 	OPT_SUFFIX,
 	OPT_TIFF_COMPRESSION,
@@ -69,6 +76,7 @@ static const char short_opts[] = ":d:f:hj:k:o:p:q:s:vV";
 static const struct option long_opts[] = {
 	{ "abs", no_argument, NULL, OPT_ABS },
 	{ "alpha", required_argument, NULL, OPT_ALPHA },
+	{ "as-image", required_argument, NULL, OPT_AS_IMAGE },
 	{ "bias", required_argument, NULL, OPT_BIAS },
 	{ "bias-file", required_argument, NULL, OPT_BIAS_FILE },
 	{ "depth", required_argument, NULL, OPT_DEPTH },
@@ -77,6 +85,8 @@ static const struct option long_opts[] = {
 	{ "format", required_argument, NULL, 'f' },
 	{ "from-list", required_argument, NULL, OPT_FROM_LIST },
 	{ "from-list0", required_argument, NULL, OPT_FROM_LIST0 },
+	{ "grid", optional_argument, NULL, OPT_GRID },
+	{ "grid-scale", required_argument, NULL, OPT_GRID_SCALE },
 	{ "groups", required_argument, NULL, OPT_GROUPS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "info", no_argument, NULL, OPT_INFO },
@@ -85,7 +95,11 @@ static const struct option long_opts[] = {
 	{ "jpeg-optimize", no_argument, NULL, OPT_JPEG_OPTIMIZE },
 	{ "keep-paths", no_argument, NULL, OPT_KEEP_PATHS },
 	{ "kernel", required_argument, NULL, 'k' },
+	{ "kernel-image", required_argument, NULL, OPT_KERNEL_IMAGE },
+	{ "kernel-image-scale", required_argument, NULL,
+	    OPT_KERNEL_IMAGE_SCALE },
 	{ "lenient", no_argument, NULL, OPT_LENIENT },
+	{ "like", required_argument, NULL, OPT_LIKE },
 	{ "linear", no_argument, NULL, OPT_LINEAR },
 	{ "lossless", no_argument, NULL, OPT_LOSSLESS },
 	{ "list-kernels", no_argument, NULL, OPT_LIST_KERNELS },
@@ -111,6 +125,7 @@ static const struct option long_opts[] = {
 	{ "round", required_argument, NULL, OPT_ROUND },
 	{ "scale", required_argument, NULL, OPT_SCALE },
 	{ "stride", required_argument, NULL, 's' },
+	{ "split", no_argument, NULL, OPT_SPLIT },
 	{ "strip", no_argument, NULL, OPT_STRIP },
 	{ "suffix", required_argument, NULL, OPT_SUFFIX },
 	{ "tiff-compression", required_argument, NULL, OPT_TIFF_COMPRESSION },
@@ -346,6 +361,8 @@ parse_options(int argc, char **argv, struct options *o)
 		.load = CF_LOAD_OPTS_DEFAULT,
 		.max_memory = CF_MAX_MEMORY_DEFAULT,
 	};
+	struct like_explicit ex = { 0 };
+	int as_image = 0;
 	char list[256];
 	long ncpu;
 	int c;
@@ -389,6 +406,7 @@ parse_options(int argc, char **argv, struct options *o)
 			o->batch_mode = 1;
 			break;
 		case 'p':
+			ex.padding = 1;
 			parse_padding(optarg, &o->conv);
 			o->engine |= ENGINE_PADDING;
 			break;
@@ -414,6 +432,7 @@ parse_options(int argc, char **argv, struct options *o)
 			o->convert.abs = 1;
 			break;
 		case OPT_ALPHA:
+			ex.alpha = 1;
 			if (!strcmp(optarg, "premultiply"))
 				o->alpha = CF_ALPHA_PREMULTIPLY;
 			else if (!strcmp(optarg, "separate"))
@@ -423,6 +442,10 @@ parse_options(int argc, char **argv, struct options *o)
 			else
 				die(EXIT_USAGE, "--alpha: '%s' is not "
 				    "premultiply, separate or keep", optarg);
+			break;
+		case OPT_AS_IMAGE:
+			o->kernel_image = optarg;
+			as_image = 1;
 			break;
 		case OPT_BIAS:
 			o->convert.bias = parse_double("--bias", optarg);
@@ -446,6 +469,19 @@ parse_options(int argc, char **argv, struct options *o)
 			    c == OPT_FROM_LIST ? '\n' : '\0');
 			o->batch_mode = 1;
 			break;
+		case OPT_GRID:
+			o->grid = 1;
+			if (optarg)
+				o->grid_cols = parse_long("--grid", optarg, 1,
+				    1 << 20);
+			break;
+		case OPT_GRID_SCALE:
+			if (!strcmp(optarg, "each") || !strcmp(optarg, "shared"))
+				o->grid_shared = !strcmp(optarg, "shared");
+			else
+				die(EXIT_USAGE, "--grid-scale: '%s' is not each "
+				    "or shared", optarg);
+			break;
 		case OPT_GROUPS:
 			o->groups = (int)parse_long("--groups", optarg, 1,
 			    1 << 20);
@@ -459,8 +495,19 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_KEEP_PATHS:
 			o->batch.keep_paths = 1;
 			break;
+		case OPT_KERNEL_IMAGE:
+			o->kernel_image = optarg;
+			o->print_kernel = 1;
+			break;
+		case OPT_KERNEL_IMAGE_SCALE:
+			o->kernel_scale = (int)parse_long("--kernel-image-scale",
+			    optarg, 1, 1024);
+			break;
 		case OPT_LENIENT:
 			o->load.lenient = 1;
+			break;
+		case OPT_LIKE:
+			o->like = like_parse(optarg);
 			break;
 		case OPT_LINEAR:
 			o->linear = 1;
@@ -516,6 +563,7 @@ parse_options(int argc, char **argv, struct options *o)
 			o->engine |= ENGINE_OUTPUT_PADDING;
 			break;
 		case OPT_PAD_MODE:
+			ex.pad_mode = 1;
 			parse_pad_mode(optarg, &o->conv);
 			o->engine |= ENGINE_PAD_MODE;
 			break;
@@ -538,10 +586,14 @@ parse_options(int argc, char **argv, struct options *o)
 			set_quiet(1);
 			break;
 		case OPT_ROUND:
+			ex.round = 1;
 			parse_round(optarg, &o->convert);
 			break;
 		case OPT_SCALE:
 			o->convert.scale = parse_double("--scale", optarg);
+			break;
+		case OPT_SPLIT:
+			o->split = 1;
 			break;
 		case OPT_STRIP:
 			o->strip = 1;
@@ -569,6 +621,15 @@ parse_options(int argc, char **argv, struct options *o)
 			bad_option(c, argv);
 		}
 
+	o->like_ex = ex;
+	if (as_image && !o->print_kernel)
+		die(EXIT_USAGE, "--as-image: only with --print-kernel");
+	if (!o->kernel_scale)
+		o->kernel_scale = 16;
+	if (o->kernel_image && !*o->kernel_image)
+		die(EXIT_USAGE, "--as-image: empty name");
+	if (o->grid && o->split)
+		die(EXIT_USAGE, "--grid and --split: choose one");
 	argc -= optind;
 	argv += optind;
 	if (o->batch.keep_paths && !o->batch_mode)
@@ -616,6 +677,9 @@ parse_options(int argc, char **argv, struct options *o)
 		die(EXIT_USAGE, "'%s': unexpected argument" SEE_HELP, argv[2]);
 	o->input = argv[0];
 	o->output = argv[1];
+	if (o->split && !strcmp(o->output, "-"))
+		die(EXIT_USAGE, "--split: writes files named from the output, "
+		    "not '-'");
 }
 
 /* The output format: -f, else the extension, else png for stdout. */

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "cli/batch.h"
+#include "cli/like.h"
 #include "engine/filter.h"
 #include "io/img.h"
 
@@ -50,6 +51,15 @@ struct options {
 	int strip;			/* --strip: no metadata carried */
 	int no_stream;			/* --no-stream: whole images */
 	unsigned engine;		/* ENGINE_* bits: engine options given */
+	enum like_tool like;		/* --like, or LIKE_NONE */
+	struct like_explicit like_ex;	/* what --like must not change */
+	int like_q16;			/* --like imagemagick's 8-bit step */
+	int grid;			/* --grid: the maps side by side */
+	long grid_cols;			/* --grid=COLS; 0: ceil(sqrt(C)) */
+	int grid_shared;		/* --grid-scale shared */
+	int split;			/* --split: one file per map */
+	const char *kernel_image;	/* --as-image / --kernel-image FILE */
+	int kernel_scale;		/* --kernel-image-scale; 16 */
 	struct cf_img_meta *meta;	/* per image (run_one); NULL: --strip */
 	uint64_t max_memory;		/* --max-memory, bytes */
 	int show_progress;		/* cf_progress_rows for this image */

@@ -4,6 +4,7 @@
  * reader's rows to the writer's, and report.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,6 +15,7 @@
 #include "cli/util.h"
 #include "base/tensor.h"
 #include "engine/filter.h"
+#include "engine/grid.h"
 #include "io/img.h"
 
 /* Open o->input: 0, or EXIT_INPUT after one error line. */
@@ -225,6 +227,161 @@ emit(FILE *f, void *ctx)
 	return 0;
 }
 
+/*
+ * --grid and --split: the float result held whole (each map's range is
+ * known only at its end), then the maps as 8-bit grayscale pictures.
+ */
+struct maps {
+	struct job *j;
+	float *x;		/* h x w pixels of c floats */
+	size_t n;		/* rows received */
+	struct cf_grid g;
+	double *lo, *hi;	/* per map */
+	size_t k;		/* --split: the map being written */
+	uint8_t *img;
+};
+
+static int
+collect_rows(void *ctx, const void *rows, size_t n)
+{
+	struct maps *m = ctx;
+	size_t row = m->g.w * m->g.c;
+
+	memcpy(m->x + m->n * row, rows, n * row * sizeof(float));
+	m->n += n;
+	return 0;
+}
+
+/* h x w gray pixels to f as o's output format: 0 or EXIT_OUTPUT. */
+static int
+write_gray(FILE *f, const struct options *o, const struct cf_img_format *fmt,
+    size_t h, size_t w, const uint8_t *px)
+{
+	struct cf_img_writer wr;
+	char err[512];
+
+	if (cf_img_writer_open(f, fmt, 1, h, w, CF_U8, &o->save, NULL, &wr,
+	    err, sizeof(err))) {
+		error("'%s': %s", o->output, err);
+		return EXIT_OUTPUT;
+	}
+	if (cf_img_writer_rows(&wr, px, h, err, sizeof(err)) ||
+	    cf_img_writer_finish(&wr, err, sizeof(err))) {
+		cf_img_writer_close(&wr);
+		error("'%s': %s", o->output, err);
+		return EXIT_OUTPUT;
+	}
+	if (fflush(f) || ferror(f)) {
+		error("'%s': write error: %s", o->output, strerror(errno));
+		return EXIT_OUTPUT;
+	}
+	return 0;
+}
+
+static int
+emit_grid(FILE *f, void *ctx)
+{
+	struct maps *m = ctx;
+
+	cf_grid_compose(m->x, &m->g, m->lo, m->hi, m->j->o->convert.round,
+	    m->img);
+	return write_gray(f, m->j->o, m->j->fmt, m->g.gh, m->g.gw, m->img);
+}
+
+/* The output of --split's map k: NAME-KK.EXT from NAME.EXT, with as many
+ * digits as the last map needs (at least two). */
+static void
+split_name(const char *out, size_t k, size_t c, char *buf, size_t len)
+{
+	const char *slash = strrchr(out, '/'), *dot = strrchr(out, '.');
+	int digits = 2;
+	size_t n;
+
+	for (n = c - 1; n >= 100; n /= 10)
+		digits++;
+	if (!dot || (slash && dot < slash) || dot == out ||
+	    (slash && dot == slash + 1))
+		dot = out + strlen(out);
+	snprintf(buf, len, "%.*s-%0*zu%s", (int)(dot - out), out, digits, k,
+	    dot);
+}
+
+static int
+emit_map(FILE *f, void *ctx)
+{
+	struct maps *m = ctx;
+	const struct options *o = m->j->o;
+	struct options ok = *o;
+	char name[4096];
+
+	split_name(o->output, m->k, m->g.c, name, sizeof(name));
+	ok.output = name;
+	cf_grid_map(m->x, &m->g, m->k, m->lo[m->k], m->hi[m->k],
+	    o->convert.round, m->img);
+	return write_gray(f, &ok, m->j->fmt, m->g.h, m->g.w, m->img);
+}
+
+/* Run j into memory, then write the grid or the split maps. */
+static int
+run_maps(struct job *j)
+{
+	const struct options *o = j->o;
+	struct maps m = { .j = j };
+	struct cf_clip_stats clip;
+	struct options ok;
+	char err[512], name[4096];
+	size_t n;
+	int rc;
+
+	if (cf_grid_layout(j->pl.c, j->pl.h, j->pl.w, (size_t)o->grid_cols,
+	    &m.g) || cf_size_mul(j->pl.h * j->pl.w, j->pl.c, &n) ||
+	    n > SIZE_MAX / sizeof(float)) {
+		error("'%s': %zu maps of %zux%zu are too large", o->output,
+		    j->pl.c, j->pl.h, j->pl.w);
+		return EXIT_INPUT;
+	}
+	m.x = malloc(n * sizeof(float));
+	m.lo = malloc(m.g.c * sizeof(double));
+	m.hi = malloc(m.g.c * sizeof(double));
+	m.img = malloc(o->grid ? m.g.gh * m.g.gw : m.g.h * m.g.w);
+	if (!m.x || !m.lo || !m.hi || !m.img) {
+		error("'%s': out of memory", o->input);
+		rc = EXIT_INPUT;
+		goto out;
+	}
+	rc = cf_filter_run(&j->pl, read_rows, j, collect_rows, &m, &clip,
+	    err, sizeof(err));
+	if (rc) {
+		if (rc == CF_EREAD)
+			error("'%s': %s", o->input, j->rerr);
+		else
+			chain_error(o, j->pl.stage >= 0 ?
+			    j->stages[j->pl.stage].name : NULL, err);
+		rc = EXIT_INPUT;
+		goto out;
+	}
+	if (j->note[0])
+		warn("'%s': %s (--lenient)", o->input, j->note);
+	cf_grid_ranges(m.x, j->pl.h * j->pl.w, m.g.c, o->grid_shared, m.lo,
+	    m.hi);
+	if (o->grid) {
+		rc = save_with(o, emit_grid, &m, 0);
+		goto out;
+	}
+	for (m.k = 0; m.k < m.g.c && !rc; m.k++) {
+		ok = *o;
+		split_name(o->output, m.k, m.g.c, name, sizeof(name));
+		ok.output = name;
+		rc = save_with(&ok, emit_map, &m, 0);
+	}
+out:
+	free(m.x);
+	free(m.lo);
+	free(m.hi);
+	free(m.img);
+	return rc;
+}
+
 /* The engine's options for o and output format fmt. */
 static void
 filter_opts(const struct options *o, const struct cf_stage *stages,
@@ -253,6 +410,12 @@ filter_opts(const struct options *o, const struct cf_stage *stages,
 	fo->max_pixels = o->load.max_pixels;
 	fo->threads = o->conv.threads;
 	fo->mode = o->no_stream ? CF_FILTER_WHOLE : CF_FILTER_AUTO;
+	if (o->grid || o->split) {
+		/* every channel a map, in float */
+		fo->out = CF_F32;
+		fo->out_channels = 0;
+		fo->out_alpha = 1;
+	}
 }
 
 /*
@@ -330,7 +493,8 @@ run_image(const struct options *opts, const struct cf_stage *stages)
 	j.stages = stages;
 	j.in = in;
 	j.r = &r;
-	rc = save_with(&o, emit, &j, j.pl.streamed);
+	rc = o.grid || o.split ? run_maps(&j) :
+	    save_with(&o, emit, &j, j.pl.streamed);
 	if (j.pl.streamed)
 		cf_mem_unreserve(j.pl.ring_bytes);
 	/* after the fact: a failure is its one line, no warning before it */

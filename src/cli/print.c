@@ -8,10 +8,13 @@
 #include <string.h>
 
 #include "cli/options.h"
+#include "cli/output.h"
 #include "cli/print.h"
 #include "cli/util.h"
+#include "engine/grid.h"
 #include "engine/info.h"
 #include "io/img.h"
+#include "kernels/draw.h"
 #include "kernels/kernel.h"
 
 void
@@ -86,6 +89,7 @@ print_info(const struct options *o, const struct cf_stage *stages)
 	double rf[2] = { 1, 1 }, jump[2] = { 1, 1 };
 	unsigned long long params = 0, macs = 0;
 	size_t in[3], cur[3], i;
+	struct cf_grid g;
 	const char *name = o->input;
 	char err[512];
 	FILE *f = stdin;
@@ -153,7 +157,7 @@ print_info(const struct options *o, const struct cf_stage *stages)
 		printf("%s], \"total\": {\"stages\": %zu, \"output\": [%zu, "
 		    "%zu, %zu], \"params\": %llu, \"macs\": %llu, "
 		    "\"receptive_field\": [%.10g, %.10g], \"jump\": "
-		    "[%.10g, %.10g]}}\n", o->nkernels ? "\n" : "", o->nkernels,
+		    "[%.10g, %.10g]}", o->nkernels ? "\n" : "", o->nkernels,
 		    cur[0], cur[1], cur[2], params, macs, rf[0], rf[1],
 		    jump[0], jump[1]);
 	else
@@ -162,4 +166,68 @@ print_info(const struct options *o, const struct cf_stage *stages)
 		    "%.10gx%.10g\n", o->nkernels, o->nkernels == 1 ? "" : "s",
 		    in[0], in[1], in[2], cur[0], cur[1], cur[2], params, macs,
 		    rf[0], rf[1], jump[0], jump[1]);
+	/* --grid: the picture's size; --split: the files */
+	if ((o->grid || o->split) && !cf_grid_layout(cur[0], cur[1], cur[2],
+	    (size_t)o->grid_cols, &g)) {
+		if (o->json && o->grid)
+			printf(", \"grid\": {\"maps\": %zu, \"columns\": %zu, "
+			    "\"rows\": %zu, \"size\": [%zu, %zu]}", g.c,
+			    g.cols, g.rows, g.gh, g.gw);
+		else if (o->json)
+			printf(", \"split\": {\"files\": %zu, \"size\": "
+			    "[%zu, %zu]}", g.c, g.h, g.w);
+		else if (o->grid)
+			printf("grid: %zu maps of %zux%zu in %zu columns and "
+			    "%zu rows: %zux%zu (H x W)\n", g.c, g.h, g.w, g.cols,
+			    g.rows, g.gh, g.gw);
+		else
+			printf("split: %zu files of %zux%zu (H x W)\n", g.c,
+			    g.h, g.w);
+	}
+	if (o->json)
+		printf("}\n");
+}
+
+struct picture {
+	const struct options *o;
+	const struct cf_img_format *fmt;
+	const struct cf_tensor *img;
+};
+
+static int
+emit_picture(FILE *f, void *ctx)
+{
+	const struct picture *p = ctx;
+	char err[512];
+
+	if (cf_img_save(f, p->fmt, p->img, &p->o->save, err, sizeof(err))) {
+		error("'%s': %s", p->o->output, err);
+		return EXIT_OUTPUT;
+	}
+	if (fflush(f) || ferror(f)) {
+		error("'%s': write error: %s", p->o->output, strerror(errno));
+		return EXIT_OUTPUT;
+	}
+	return 0;
+}
+
+int
+print_kernel_image(const struct options *opts, const struct cf_stage *stages)
+{
+	struct options o = *opts;
+	struct cf_tensor img;
+	struct picture p = { &o, NULL, &img };
+	char err[512];
+	int rc;
+
+	o.output = o.kernel_image;
+	p.fmt = output_format(&o);
+	if ((rc = cf_kernel_draw(stages, o.nkernels, o.kernel_scale, &img, err,
+	    sizeof(err)))) {
+		error("%s", err);
+		return rc == CF_EINVAL ? EXIT_USAGE : EXIT_INPUT;
+	}
+	rc = save_with(&o, emit_picture, &p, 0);
+	cf_tensor_release(&img);
+	return rc;
 }

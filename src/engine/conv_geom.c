@@ -31,6 +31,10 @@ cf_conv_axis_padding(const struct cf_conv_params *p, int axis_w, size_t k,
 		span = SIZE_MAX;
 	*before = span / 2;
 	*after = span - span / 2;
+	if (p->padding == CF_PADDING_SAME_BEFORE) {
+		*after = span / 2;
+		*before = span - span / 2;
+	}
 }
 
 size_t
@@ -116,7 +120,8 @@ check_params(const struct cf_conv_params *p, char *errbuf, size_t errlen)
 		return CF_EINVAL;
 	}
 	if (p->padding != CF_PADDING_SAME &&
-	    p->padding != CF_PADDING_EXPLICIT) {
+	    p->padding != CF_PADDING_EXPLICIT &&
+	    p->padding != CF_PADDING_SAME_BEFORE) {
 		snprintf(errbuf, errlen, "unknown padding %d", (int)p->padding);
 		return CF_EINVAL;
 	}

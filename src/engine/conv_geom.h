@@ -25,6 +25,9 @@ enum cf_pad_mode {
 enum cf_padding {
 	CF_PADDING_SAME,	/* as for stride 1: before = floor(d*(k-1)/2) */
 	CF_PADDING_EXPLICIT,	/* pad_h, pad_w on both sides ("valid" = 0) */
+	/* the same, but the odd sample of an even span goes before:
+	 * before = ceil(d*(k-1)/2), OpenCV's and libvips' anchor at k/2 */
+	CF_PADDING_SAME_BEFORE,
 };
 
 struct cf_conv_params {

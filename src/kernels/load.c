@@ -163,6 +163,7 @@ cf_load_spec(const char *spec, int transpose, struct cf_stage *st,
 			return CF_EINVAL;
 		if (rc == 0) {
 			st->nkernels = 1;
+			st->from_im = 1;
 			return 0;
 		}
 	}

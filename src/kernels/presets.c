@@ -246,6 +246,50 @@ box(struct ctx *c, struct cf_kernel *k)
 	return 0;
 }
 
+static enum cf_gauss_rule gauss_rule;
+
+void
+cf_preset_set_gauss_rule(enum cf_gauss_rule rule)
+{
+	gauss_rule = rule;
+}
+
+size_t
+cf_preset_gauss_size(enum cf_gauss_rule rule, double sigma)
+{
+	double a, norm, v;
+	long x, max, u, w, j;
+
+	switch (rule) {
+	case CF_GAUSS_RULE_OPENCV:
+		/* cvRound(sigma * 3 * 2 + 1) | 1 for CV_8U */
+		return (size_t)((long)rint(sigma * 6 + 1) | 1);
+	case CF_GAUSS_RULE_VIPS:
+		/* vips_gaussmat: the first x below min_ampl, within 8 sigma */
+		max = sigma * 8 < 2 * GAUSS_MAX ? (long)(sigma * 8) :
+		    2 * GAUSS_MAX;
+		for (x = 0; x < max; x++)
+			if (exp(-(double)(x * x) / (2 * sigma * sigma)) < 0.2)
+				break;
+		return (size_t)(2 * (x > 1 ? x - 1 : 0) + 1);
+	case CF_GAUSS_RULE_IMAGEMAGICK:
+		/* GetOptimalKernelWidth2D with QuantumScale = 1/65535; the
+		 * 2-D sum is the square of the 1-D one */
+		a = 1 / (2 * sigma * sigma);
+		for (w = 5; w <= GAUSS_MAX + 2; w += 2) {
+			j = (w - 1) / 2;
+			for (norm = 0, u = -j; u <= j; u++)
+				norm += exp(-(double)(u * u) * a);
+			v = exp(-(double)(j * j) * a) / (norm * norm);
+			if (v < 1.0 / 65535)
+				break;
+		}
+		return (size_t)(w - 2);
+	default:
+		return 2 * (size_t)ceil(3 * sigma * (1 - 1e-12)) + 1;
+	}
+}
+
 /*
  * The Gaussian's sigma and size from sigma=, size=, truncate= (v[0..2]):
  * sigma defaults to 1, or with only size=N to 0: OpenCV's
@@ -274,6 +318,13 @@ gauss_params(struct ctx *c, const struct param *const *v, double *sigma,
 	}
 	if (!v[0])
 		*sigma = 1;
+	if (gauss_rule != CF_GAUSS_RULE_DEFAULT && !v[2]) {
+		*size = cf_preset_gauss_size(gauss_rule, *sigma);
+		if (*size > GAUSS_MAX)
+			return perr(c, "sigma=%g needs a kernel wider than %d",
+			    *sigma, GAUSS_MAX);
+		return 0;
+	}
 	/* Round T*sigma up, but a product within 1e-12 of an integer is
 	 * that integer (truncate=0.1,sigma=30 gives 3, not 4). */
 	x = t * *sigma;

@@ -8,6 +8,29 @@
 
 #include "kernels/stage.h"
 
+void
+cf_stage_normalize_sum(struct cf_stage *s)
+{
+	struct cf_tensor *w;
+	double sum;
+	float *d;
+	size_t i, n;
+	int q;
+
+	for (q = 0; q < s->nkernels; q++) {
+		w = &s->k[q].weight;
+		d = w->data;
+		n = w->shape[0] * w->shape[1] * w->shape[2] * w->shape[3];
+		/* kernel.c's weights are contiguous */
+		for (sum = 0, i = 0; i < n; i++)
+			sum += d[i];
+		if (sum == 0)
+			continue;
+		for (i = 0; i < n; i++)
+			d[i] = (float)(d[i] / sum);
+	}
+}
+
 /* "N" or "NYxNX", each in 1..CF_POOL_MAX_SIDE (lo..) */
 static int
 pair(const char *s, size_t n, int lo, int *y, int *x)

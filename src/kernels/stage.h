@@ -49,7 +49,12 @@ struct cf_stage {
 	enum cf_stage_kind kind;
 	struct cf_pool_params pool;	/* CF_STAGE_POOL only */
 	int from_npy;		/* a .npy kernel: --bias-file, --groups */
+	int from_im;		/* an ImageMagick kernel string */
 };
+
+/* Divide each kernel of s by the sum of its weights where that is not
+ * 0 (ImageMagick's -convolve). */
+void cf_stage_normalize_sum(struct cf_stage *s);
 
 /* Free the kernels of s. */
 void cf_stage_release(struct cf_stage *s);
