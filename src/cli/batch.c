@@ -102,25 +102,30 @@ cf_batch_read_list(struct cf_batch *b, const char *path, int delim)
 static char *
 kept_dirs(const char *in, size_t dirlen)
 {
-	char *out = xmalloc(dirlen + 1), *q = out;
-	const char *p = in, *end = in + dirlen, *c;
+	const char *p, *end = in + dirlen, *c;
+	char *out, *q;
 	size_t n;
 
+	/* refused before anything is allocated: die() leaves no leak */
 	if (*in == '/')
 		die(EXIT_USAGE, "'%s': --keep-paths takes relative paths, not "
 		    "absolute ones", in);
-	while (p < end) {
+	for (p = in; p < end; p += n + 1) {
 		c = memchr(p, '/', (size_t)(end - p));
 		n = (size_t)((c ? c : end) - p);
 		if (n == 2 && p[0] == '.' && p[1] == '.')
 			die(EXIT_USAGE, "'%s': --keep-paths refuses '..', which "
 			    "would write outside the output directory", in);
+	}
+	out = q = xmalloc(dirlen + 1);
+	for (p = in; p < end; p += n + 1) {
+		c = memchr(p, '/', (size_t)(end - p));
+		n = (size_t)((c ? c : end) - p);
 		if (n && !(n == 1 && *p == '.')) {
 			memcpy(q, p, n);
 			q += n;
 			*q++ = '/';
 		}
-		p += n + 1;
 	}
 	*q = '\0';
 	return out;
