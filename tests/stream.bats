@@ -236,6 +236,23 @@ same() {
 }
 
 @test "planar .npy streams by planes from files and pipes, in and out" {
+	# over 16 MiB of floats, so read and written by planes (a smaller
+	# array is held whole: one read, one write)
+	perl -e 'print "P6\n1500 1000\n255\n"; print pack("C*", map { ($_ * 7 + ($_ >> 11)) % 256 } 0 .. 1500 * 1000 * 3 - 1)' > big.ppm
+	run -0 cf -k identity big.ppm big.npy
+	[ "$(wc -c < big.npy)" -gt $((16 << 20)) ]
+	cf -k sobel:x big.npy bf.npy
+	cf --no-stream -k sobel:x big.npy bw.npy
+	cmp bf.npy bw.npy
+	cat big.npy | cf -k sobel:x - bp.npy
+	cmp bf.npy bp.npy
+	cf -k sobel:x -f npy big.npy - | cat > bq.npy
+	cmp bf.npy bq.npy
+	head -c 17000000 big.npy > bt.npy
+	run -1 cf -k box bt.npy o.ppm
+	[[ $output == *": npy: truncated data (16999872 of 18000000 bytes)" ]]
+	run -1 cf -k box - o.ppm < <(cat bt.npy)
+	[[ $output == *": npy: truncated data (16999872 of 18000000 bytes)" ]]
 	run -0 cf -k identity "$TOP/samples/photo.png" x.npy
 	cf -k gaussian:2 -k sobel:y x.npy f.npy
 	cf --no-stream -k gaussian:2 -k sobel:y x.npy w.npy

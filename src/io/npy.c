@@ -604,9 +604,13 @@ seekable(FILE *f, off_t *pos)
 	return (*pos = ftello(f)) >= 0;
 }
 
+/* Planar data up to this size is held whole, read or written at once. */
+#define NPY_SMALL (16u << 20)
+
 struct npy_rd {
 	FILE *f;		/* sequential: interleaved rows */
 	FILE *copy;		/* planar from a pipe: the data, copied */
+	unsigned char *mem;	/* planar and small: the data, read whole */
 	int fd;			/* planar: pread from here */
 	off_t base;		/* where the data starts in fd */
 	enum cf_npy_dtype dt;
@@ -713,8 +717,14 @@ npy_rows(struct cf_img_reader *r, void *out, size_t n, char *errbuf,
 		if ((err = grow(p, plane * p->es, errbuf, errlen)))
 			return err;
 		for (c = 0; c < r->c; c++) {
+			k = (c * r->h + p->y) * r->w * p->es;
+			if (p->mem) {
+				cf_npy_decode(p->dt, p->mem + k, plane,
+				    dst + c, r->c);
+				continue;
+			}
 			if (full_pread(p->fd, p->buf, plane * p->es, p->base +
-			    (off_t)((c * r->h + p->y) * r->w * p->es)))
+			    (off_t)k))
 				return io_error("read", errbuf, errlen);
 			cf_npy_decode(p->dt, p->buf, plane, dst + c, r->c);
 		}
@@ -742,6 +752,7 @@ npy_close(struct cf_img_reader *r)
 		return;
 	if (p->copy)
 		fclose(p->copy);
+	free(p->mem);
 	free(p->buf);
 	free(p);
 	r->in->priv = NULL;
@@ -814,6 +825,18 @@ npy_open_reader(FILE *f, const unsigned char *magic, size_t nmagic,
 		p->f = f;
 		return 0;
 	}
+	/* small planes (many channels of a small image): read whole, not
+	 * a read per plane per block of rows */
+	if (bytes <= NPY_SMALL) {
+		if (!(p->mem = malloc(bytes ? (size_t)bytes : 1))) {
+			snprintf(errbuf, errlen, "out of memory");
+			return CF_ENOMEM;
+		}
+		if ((have = fread(p->mem, 1, (size_t)bytes, f)) != bytes)
+			return ferror(f) ? io_error("read", errbuf, errlen) :
+			    truncated(have, bytes, errbuf, errlen);
+		return rest_empty(f, errbuf, errlen);
+	}
 	if (!seekable(f, &pos))
 		return copy_data(p, f, bytes, errbuf, errlen);
 	/* a regular file: its size tells truncation and trailing bytes */
@@ -850,6 +873,7 @@ probe_npy(struct cf_img_peek *p, const struct cf_load_opts *o, size_t *s,
 struct npy_wr {
 	FILE *f;		/* the output */
 	FILE *spool;		/* planes for a pipe, copied out at finish */
+	unsigned char *mem;	/* small planes, written at finish */
 	int fd;			/* planes: pwrite here */
 	off_t base;		/* where the data starts in fd */
 	int planar, u8;
@@ -924,7 +948,10 @@ npy_wrows(struct cf_img_writer *wr, const void *src, size_t n,
 		if (fwrite(p->buf, es, all, p->f) != all)
 			return io_error("write", errbuf, errlen);
 	} else {
-		for (c = 0; c < wr->c; c++) {
+		for (c = 0; c < wr->c && p->mem; c++)
+			encode(p, s + c * es, plane, wr->c, p->mem +
+			    (c * wr->h + p->y) * wr->w * es);
+		for (c = 0; c < wr->c && !p->mem; c++) {
 			encode(p, s + c * es, plane, wr->c, p->buf);
 			if (full_pwrite(p->fd, p->buf, plane * es, p->base +
 			    (off_t)((c * wr->h + p->y) * wr->w * es)))
@@ -950,6 +977,11 @@ npy_wfinish(struct cf_img_writer *wr, char *errbuf, size_t errlen)
 	}
 	if (!p->planar)
 		return 0;
+	if (p->mem) {
+		if (fwrite(p->mem, 1, (size_t)left, p->f) != left)
+			return io_error("write", errbuf, errlen);
+		return 0;
+	}
 	if (!p->spool) {
 		/* leave f where the array ends */
 		if (fseeko(p->f, p->base + (off_t)left, SEEK_SET))
@@ -978,6 +1010,7 @@ npy_wclose(struct cf_img_writer *wr)
 		return;
 	if (p->spool)
 		fclose(p->spool);
+	free(p->mem);
 	free(p->buf);
 	free(p);
 	wr->in->priv = NULL;
@@ -990,6 +1023,7 @@ npy_open_writer(FILE *f, const struct cf_img_format *fmt,
 {
 	struct npy_wr *p;
 	char hdr[256];
+	uint64_t total;
 	size_t n;
 	off_t pos;
 
@@ -1012,6 +1046,14 @@ npy_open_writer(FILE *f, const struct cf_img_format *fmt,
 		return io_error("write", errbuf, errlen);
 	if (!p->planar)
 		return 0;
+	total = (uint64_t)wr->c * wr->h * wr->w * (p->u8 ? 1 : 4);
+	if (total <= NPY_SMALL) {
+		if (!(p->mem = calloc(1, (size_t)total))) {
+			snprintf(errbuf, errlen, "out of memory");
+			return CF_ENOMEM;
+		}
+		return 0;
+	}
 	if (seekable(f, &pos)) {
 		p->fd = fileno(f);
 		p->base = pos;
