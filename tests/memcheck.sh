@@ -54,6 +54,12 @@ check 0 -k sharpen -f pnm "$tmp/in.ppm" -
 check 0 --lenient -k identity "$tmp/bad/lenient-jpeg-cut-data.jpg" \
     "$tmp/out.png"
 check 0 --print-kernel -k sobel
+check 0 --kernel-image "$tmp/k.png" -k sobel -k box:2
+check 0 --grid -k sobel -k maxpool:2 "$tmp/in.png" "$tmp/out.png"
+check 0 --split --round even -k box "$tmp/in.jpg" "$tmp/out.pgm"
+check 0 --like imagemagick -k '3x3: 1,2,1, 2,4,2, 1,2,1' "$tmp/in.png" \
+    "$tmp/out.png"
+check 3 --grid -k sobel "$tmp/in.png" "$tmp/nodir/out.png"
 check 0 -k box "$tmp/in16.tif" "$tmp/out.tif"
 check 0 -k box --lossless "$tmp/in.tif" "$tmp/out.webp"
 check 0 -k identity -f tiff "$tmp/in.webp" -
