@@ -34,6 +34,8 @@
 #define PIPE_MAX ((size_t)1 << 30)
 /* A tile larger than this is refused (hostile or broken headers). */
 #define TILE_MAX ((uint64_t)64 << 20)
+/* The most samples per pixel read (and channels written). */
+#define SAMPLES_MAX 64
 /* Past this estimate of the file's size a written TIFF is a BigTIFF. */
 #define BIG_AT ((uint64_t)4000 << 20)
 /* The bytes a written strip aims at. */
@@ -375,8 +377,9 @@ layout(TIFF *tif, struct terr *e, const struct cf_load_opts *o,
 		    "supported", (unsigned)comp);
 		return CF_EFORMAT;
 	}
-	if (L->spp < 1) {
-		snprintf(errbuf, errlen, "TIFF has no samples per pixel");
+	if (L->spp < 1 || L->spp > SAMPLES_MAX) {
+		snprintf(errbuf, errlen, "TIFF has %u samples per pixel (1 to "
+		    "%d load)", (unsigned)L->spp, SAMPLES_MAX);
 		return CF_EFORMAT;
 	}
 	/* JPEG's YCbCr comes out as RGB */
@@ -1004,13 +1007,14 @@ tiff_open_writer(FILE *f, const struct cf_img_format *fmt,
 	const struct cf_img_meta *meta = wr->in->meta;
 	struct twr *p;
 	size_t bytes = cf_dtype_size(wr->dtype), i, rps;
-	uint16_t extra[64], comp;
+	uint16_t extra[SAMPLES_MAX], comp;
 	uint64_t estimate;
 	off_t at;
 	int big, mode = o ? (int)o->tiff_compression : CF_TIFF_DEFLATE;
 
 	(void)fmt;
-	if (wr->w > UINT32_MAX || wr->h > UINT32_MAX || wr->c > 64) {
+	if (wr->w > UINT32_MAX || wr->h > UINT32_MAX ||
+	    wr->c > SAMPLES_MAX) {
 		snprintf(errbuf, errlen, "TIFF cannot hold an image of "
 		    "%zux%zu pixels of %zu channels", wr->w, wr->h, wr->c);
 		return CF_ESHAPE;
