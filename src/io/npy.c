@@ -648,19 +648,21 @@ rest_empty(FILE *f, char *errbuf, size_t errlen)
 	return 0;
 }
 
+/* *buf of at least n bytes (*cap now), for the reader and the writer. */
 static int
-grow(struct npy_rd *p, size_t n, char *errbuf, size_t errlen)
+grow(unsigned char **buf, size_t *cap, size_t n, char *errbuf,
+    size_t errlen)
 {
 	unsigned char *b;
 
-	if (n <= p->cap)
+	if (n <= *cap)
 		return 0;
-	if (!(b = realloc(p->buf, n))) {
+	if (!(b = realloc(*buf, n))) {
 		snprintf(errbuf, errlen, "out of memory");
 		return CF_ENOMEM;
 	}
-	p->buf = b;
-	p->cap = n;
+	*buf = b;
+	*cap = n;
 	return 0;
 }
 
@@ -701,7 +703,8 @@ npy_rows(struct cf_img_reader *r, void *out, size_t n, char *errbuf,
 			got = n * r->c * r->w - k;
 			if (got > 65536 / p->es)
 				got = 65536 / p->es;
-			if ((err = grow(p, got * p->es, errbuf, errlen)))
+			if ((err = grow(&p->buf, &p->cap, got * p->es, errbuf,
+			    errlen)))
 				return err;
 			want = fread(p->buf, 1, got * p->es, p->f);
 			p->done += want;
@@ -714,7 +717,8 @@ npy_rows(struct cf_img_reader *r, void *out, size_t n, char *errbuf,
 			cf_npy_decode(p->dt, p->buf, got, dst + k, 1);
 		}
 	} else {
-		if ((err = grow(p, plane * p->es, errbuf, errlen)))
+		if (!p->mem && (err = grow(&p->buf, &p->cap, plane * p->es,
+		    errbuf, errlen)))
 			return err;
 		for (c = 0; c < r->c; c++) {
 			k = (c * r->h + p->y) * r->w * p->es;
@@ -929,20 +933,15 @@ npy_wrows(struct cf_img_writer *wr, const void *src, size_t n,
 	struct npy_wr *p = wr->in->priv;
 	size_t es = p->u8 ? 1 : 4, c, plane = n * wr->w, all = plane * wr->c;
 	const unsigned char *s = src;
+	int err;
 
 	if (n > wr->h - p->y) {
 		snprintf(errbuf, errlen, "more rows than the image has");
 		return CF_EINVAL;
 	}
-	if (p->cap < (p->planar ? plane : all) * es) {
-		free(p->buf);
-		p->cap = (p->planar ? plane : all) * es;
-		if (!(p->buf = malloc(p->cap))) {
-			p->cap = 0;
-			snprintf(errbuf, errlen, "out of memory");
-			return CF_ENOMEM;
-		}
-	}
+	if (!p->mem && (err = grow(&p->buf, &p->cap, (p->planar ? plane :
+	    all) * es, errbuf, errlen)))
+		return err;
 	if (!p->planar) {
 		encode(p, src, all, 1, p->buf);
 		if (fwrite(p->buf, es, all, p->f) != all)
